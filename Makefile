@@ -1,0 +1,60 @@
+# ragchat — `make run` serves the app with the offline defaults and the
+# sample corpus; `make test` runs every test, the browser ones included.
+
+GO      ?= go
+BIN     := bin/ragchat
+WASM    := web/wasm/app.wasm
+# Real-browser tests need Chromium; CI=true makes a missing browser a failure.
+TESTFLAGS ?=
+
+.PHONY: run build wasm test test-short bench fuzz openapi eval clean
+
+run: build
+	./$(BIN) serve
+
+build: wasm
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) .
+
+# The browser app. The server embeds web/wasm, so build the server after it.
+wasm:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM).tmp .
+	@if command -v wasm-opt >/dev/null 2>&1; then \
+		wasm-opt -Oz --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals $(WASM).tmp -o $(WASM).tmp2 && mv $(WASM).tmp2 $(WASM).tmp; \
+	else echo "wasm-opt not found (Debian: binaryen); app.wasm stays unoptimised"; fi
+	@if cmp -s $(WASM).tmp $(WASM); then rm $(WASM).tmp; echo "app.wasm unchanged"; else \
+		mv $(WASM).tmp $(WASM); \
+		gzip -9 -n -k -f $(WASM); \
+		if command -v brotli >/dev/null 2>&1; then brotli -q 11 -k -f $(WASM); else rm -f $(WASM).br; echo "brotli not found: serving gzip only"; fi; \
+	fi
+
+test: wasm
+	$(GO) vet ./...
+	$(GO) test $(TESTFLAGS) -timeout 12m ./...
+
+# Without the browser build (fast inner loop).
+test-short:
+	$(GO) test -short ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzSSEWriterToken -fuzztime 30s ./api/
+	$(GO) test -run '^$$' -fuzz FuzzParseLastEventID -fuzztime 30s ./api/
+	$(GO) test -run '^$$' -fuzz FuzzSplitText -fuzztime 30s ./rag/
+	$(GO) test -run '^$$' -fuzz FuzzCitations -fuzztime 30s ./rag/
+
+openapi:
+	$(GO) test -run TestOpenAPIDrift -update .
+
+# Retrieval quality on ../shared/data (override with DATA=...).
+DATA ?= ../shared/data
+eval: build
+	@if [ ! -d "$(DATA)" ]; then echo "no evaluation data at $(DATA) (set DATA=...)"; exit 1; fi
+	for set in en_squad11_dev ko_kobest_boolq; do for mode in hybrid bm25 vector; do \
+		echo "== $$set $$mode"; \
+		./$(BIN) eval --passages $(DATA)/$$set/passages.jsonl --questions $(DATA)/$$set/questions.jsonl --mode $$mode || exit 1; \
+	done; done
+
+clean:
+	rm -rf bin $(WASM) $(WASM).gz $(WASM).br

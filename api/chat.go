@@ -1,0 +1,260 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	v1 "ragchat/api/v1"
+	"ragchat/rag"
+)
+
+// StreamQuery is the input of GET /api/v1/chat/stream.
+type StreamQuery struct {
+	Message        string `query:"message" required:"true" doc:"The question (at most 4000 characters by default)." example:"What is SSE?"`
+	ConversationID string `query:"conversation_id" doc:"Continue this conversation; omit to start a new one."`
+	Lang           string `query:"lang" enum:"ko,en" doc:"Language of status texts; detected from the message when omitted."`
+	LastEventID    string `header:"Last-Event-ID" doc:"Sent by EventSource when it reconnects: the run continues after this event (\"<run_id>:<seq>\") instead of starting again."`
+}
+
+// StreamBody is the input of POST /api/v1/chat/stream.
+type StreamBody struct {
+	LastEventID string `header:"Last-Event-ID" doc:"Resume the run after this event (\"<run_id>:<seq>\") instead of starting a new one."`
+	Body        v1.ChatRequest
+}
+
+// ChatInput is the input of POST /api/v1/chat.
+type ChatInput struct {
+	Body v1.ChatRequest
+}
+
+// ChatOutput is the REST fallback's answer.
+type ChatOutput struct {
+	Body v1.ChatResponse
+}
+
+func (s *server) registerChat(api huma.API) {
+	streamDoc := "Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{\"type\", \"content\"}` " +
+		"(start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. " +
+		"Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, " +
+		"from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. " +
+		"Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`."
+	huma.Register(api, s.streamOperation(api, huma.Operation{
+		OperationID: "chat-stream",
+		Method:      http.MethodGet,
+		Path:        "/api/v1/chat/stream",
+		Summary:     "Ask a question, stream the answer (EventSource)",
+		Description: streamDoc,
+		Tags:        []string{"chat"},
+	}), func(ctx context.Context, in *StreamQuery) (*huma.StreamResponse, error) {
+		return s.stream(ctx, rag.Ask{Message: in.Message, ConversationID: in.ConversationID, Lang: in.Lang}, in.LastEventID, "query.")
+	})
+	huma.Register(api, s.streamOperation(api, huma.Operation{
+		OperationID:  "chat-stream-post",
+		Method:       http.MethodPost,
+		Path:         "/api/v1/chat/stream",
+		Summary:      "Ask a question with a JSON body, stream the answer",
+		Description:  "The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). " + streamDoc,
+		Tags:         []string{"chat"},
+		MaxBodyBytes: s.cfg.MaxBodyBytes,
+	}), func(ctx context.Context, in *StreamBody) (*huma.StreamResponse, error) {
+		return s.stream(ctx, rag.Ask{Message: in.Body.Message, ConversationID: in.Body.ConversationID, Lang: in.Body.Lang}, in.LastEventID, "body.")
+	})
+	huma.Register(api, huma.Operation{
+		OperationID:  "chat",
+		Method:       http.MethodPost,
+		Path:         "/api/v1/chat",
+		Summary:      "Ask a question, get the whole answer (REST fallback)",
+		Description:  "For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.",
+		Tags:         []string{"chat"},
+		MaxBodyBytes: s.cfg.MaxBodyBytes,
+		Errors:       []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
+	}, s.chat)
+}
+
+// streamOperation documents an SSE operation: the event union, one schema
+// per type discriminated by "type", and the 204 of a finished run.
+func (s *server) streamOperation(api huma.API, op huma.Operation) huma.Operation {
+	reg := api.OpenAPI().Components.Schemas
+	types := []struct {
+		name string
+		v    any
+	}{
+		{v1.TypeStart, v1.StartEvent{}},
+		{v1.TypeStatus, v1.StatusEvent{}},
+		{v1.TypeSources, v1.SourcesEvent{}},
+		{v1.TypeToken, v1.TokenEvent{}},
+		{v1.TypeDone, v1.DoneEvent{}},
+		{v1.TypeError, v1.ErrorEvent{}},
+	}
+	union := &huma.Schema{
+		Title:         "ChatEvent",
+		Description:   "The JSON data of one event of the chat stream, discriminated by type.",
+		Discriminator: &huma.Discriminator{PropertyName: "type", Mapping: map[string]string{}},
+	}
+	for _, t := range types {
+		ref := reg.Schema(reflect.TypeOf(t.v), true, "")
+		union.OneOf = append(union.OneOf, ref)
+		union.Discriminator.Mapping[t.name] = ref.Ref
+	}
+	op.Responses = map[string]*huma.Response{
+		"200": {
+			Description: "The event stream. Each event: `id: <run_id>:<seq>` and `data: <ChatEvent JSON>`.",
+			Headers: map[string]*huma.Param{
+				"Cache-Control":     {Schema: &huma.Schema{Type: "string"}, Description: "no-cache"},
+				"X-Accel-Buffering": {Schema: &huma.Schema{Type: "string"}, Description: "no (tells nginx not to buffer the stream)"},
+			},
+			Content: map[string]*huma.MediaType{"text/event-stream": {Schema: union}},
+		},
+		"204": {Description: "The run named by Last-Event-ID has ended and every event was delivered; EventSource stops reconnecting."},
+	}
+	op.Errors = []int{http.StatusBadRequest, http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}
+	return op
+}
+
+// stream starts (or, with Last-Event-ID, resumes) a run and streams it.
+// Everything that can fail is checked before the stream starts, so it
+// fails as problem+json; later failures are error events.
+func (s *server) stream(ctx context.Context, ask rag.Ask, lastID, loc string) (*huma.StreamResponse, error) {
+	received := time.Now()
+	resume, ok, err := parseLastEventID(lastID)
+	if err != nil {
+		return nil, s.problem(ctx, rag.Invalid("Last-Event-ID", "%v", err), "header.")
+	}
+	var run *rag.Run
+	after := 0
+	if ok {
+		run, err = s.deps.Runs.Get(resume.RunID)
+		if err != nil {
+			return nil, s.problem(ctx, rag.NotFound("Last-Event-ID", "run %s is unknown or expired; ask again", resume.RunID), "header.")
+		}
+		after = resume.Seq
+		s.deps.Metrics.Resumes.Inc()
+	} else {
+		ask.Received = received
+		run, err = s.deps.Runs.Start(ctx, ask)
+		if err != nil {
+			return nil, s.problem(ctx, err, loc)
+		}
+		s.logRun(ctx, run, ask)
+	}
+	return s.follow(run, after), nil
+}
+
+// follow streams a run's events after seq after.
+func (s *server) follow(run *rag.Run, after int) *huma.StreamResponse {
+	return &huma.StreamResponse{Body: func(hctx huma.Context) {
+		if fin, n := run.Finished(); fin && after >= n {
+			hctx.SetStatus(http.StatusNoContent)
+			return
+		}
+		r, w := humago.Unwrap(hctx)
+		h := w.Header()
+		h.Set("Content-Type", "text/event-stream")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Accel-Buffering", "no")
+		w.WriteHeader(http.StatusOK)
+
+		unsubscribe := run.Subscribe()
+		defer unsubscribe()
+		s.deps.Metrics.ActiveStreams.Inc()
+		defer s.deps.Metrics.ActiveStreams.Dec()
+
+		sw := newSSEWriter(w)
+		if err := sw.retry(s.cfg.RetryMS); err != nil {
+			return
+		}
+		heartbeat := time.NewTicker(s.cfg.Heartbeat)
+		defer heartbeat.Stop()
+		ctx := r.Context()
+		for {
+			events, more := run.Next(after)
+			for _, e := range events {
+				if err := sw.event(eventID(run.ID, e.Seq), wireEvent(e)); err != nil {
+					return // the client went away; the run goes on for the grace period
+				}
+				after = e.Seq
+			}
+			if events == nil && more == nil {
+				return // finished and delivered
+			}
+			if more == nil {
+				continue
+			}
+			select {
+			case <-more:
+			case <-heartbeat.C:
+				if err := sw.comment("ping"); err != nil {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}}
+}
+
+func (s *server) chat(ctx context.Context, in *ChatInput) (*ChatOutput, error) {
+	ask := rag.Ask{Message: in.Body.Message, ConversationID: in.Body.ConversationID, Lang: in.Body.Lang, Received: time.Now()}
+	run, err := s.deps.Runs.Start(ctx, ask)
+	if err != nil {
+		return nil, s.problem(ctx, err, "body.")
+	}
+	s.logRun(ctx, run, ask)
+	unsubscribe := run.Subscribe()
+	defer unsubscribe()
+	if err := run.Wait(ctx); err != nil {
+		return nil, err // the client went away; nobody reads this
+	}
+	out := &ChatOutput{Body: v1.ChatResponse{
+		ConversationID: run.ConversationID,
+		MessageID:      run.MessageID,
+		RunID:          run.ID,
+		Sources:        []v1.Source{},
+		Cited:          []int{},
+	}}
+	var text strings.Builder
+	for _, e := range run.Events() {
+		switch e.Type {
+		case rag.EventSources:
+			out.Body.Sources = wireSources(e.Sources)
+		case rag.EventToken:
+			text.WriteString(e.Token)
+		case rag.EventDone:
+			d := wireDone(e.Done)
+			out.Body.FinishReason, out.Body.Cited, out.Body.Model, out.Body.Usage, out.Body.Timings = d.FinishReason, d.Cited, d.Model, d.Usage, d.Timings
+		case rag.EventError:
+			return nil, runErrorProblem(e.Error)
+		}
+	}
+	out.Body.Response = text.String()
+	return out, nil
+}
+
+// runErrorProblem maps a failed run to the REST fallback's status.
+func runErrorProblem(e *rag.RunError) error {
+	status := http.StatusInternalServerError
+	switch e.Code {
+	case rag.CodeUpstream:
+		status = http.StatusBadGateway
+	case rag.CodeUnavailable, rag.CodeCancelled, rag.CodeSearch:
+		status = http.StatusServiceUnavailable
+	case rag.CodeTimeout:
+		status = http.StatusGatewayTimeout
+	}
+	return huma.NewError(status, e.Message, errors.New(e.Code))
+}
+
+func (s *server) logRun(ctx context.Context, run *rag.Run, ask rag.Ask) {
+	attrs := []any{"run_id", run.ID, "conversation_id", run.ConversationID, "lang", run.Lang, "message_chars", len([]rune(ask.Message))}
+	if s.cfg.LogQuestions {
+		attrs = append(attrs, "message", ask.Message)
+	}
+	s.log.InfoContext(ctx, "run started", attrs...)
+}

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	v1 "ragchat/api/v1"
+	"ragchat/rag"
+)
+
+// PageInput selects one page of a list.
+type PageInput struct {
+	Cursor string `query:"cursor" doc:"next_cursor of the previous page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
+}
+
+// ConversationIDInput names a conversation.
+type ConversationIDInput struct {
+	ID string `path:"id"`
+}
+
+// ConversationListOutput is a page of conversations.
+type ConversationListOutput struct {
+	Body v1.ConversationList
+}
+
+// ConversationOutput is a conversation with its messages.
+type ConversationOutput struct {
+	Body v1.ConversationDetail
+}
+
+func (s *server) registerConversations(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "list-conversations",
+		Method:      http.MethodGet,
+		Path:        "/api/v1/conversations",
+		Summary:     "List conversations, newest first",
+		Tags:        []string{"conversations"},
+		Errors:      []int{http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *PageInput) (*ConversationListOutput, error) {
+		convs, next, err := s.deps.Conversations.ListConversations(ctx, in.Cursor, in.Limit)
+		if err != nil {
+			return nil, s.problem(ctx, err, "query.")
+		}
+		out := &ConversationListOutput{Body: v1.ConversationList{Conversations: make([]v1.Conversation, len(convs)), NextCursor: next}}
+		for i, c := range convs {
+			out.Body.Conversations[i] = wireConversation(c)
+		}
+		return out, nil
+	})
+	huma.Register(api, huma.Operation{
+		OperationID: "get-conversation",
+		Method:      http.MethodGet,
+		Path:        "/api/v1/conversations/{id}",
+		Summary:     "Get a conversation with its messages",
+		Tags:        []string{"conversations"},
+		Errors:      []int{http.StatusNotFound},
+	}, func(ctx context.Context, in *ConversationIDInput) (*ConversationOutput, error) {
+		c, msgs, err := s.deps.Conversations.Conversation(ctx, in.ID)
+		if err != nil {
+			return nil, s.problem(ctx, err, "path.")
+		}
+		out := &ConversationOutput{Body: v1.ConversationDetail{Conversation: wireConversation(c), Messages: make([]v1.Message, len(msgs))}}
+		for i, m := range msgs {
+			out.Body.Messages[i] = wireMessage(m)
+		}
+		return out, nil
+	})
+	huma.Register(api, huma.Operation{
+		OperationID:   "delete-conversation",
+		Method:        http.MethodDelete,
+		Path:          "/api/v1/conversations/{id}",
+		Summary:       "Delete a conversation and its messages",
+		Tags:          []string{"conversations"},
+		DefaultStatus: http.StatusNoContent,
+		Errors:        []int{http.StatusNotFound},
+	}, func(ctx context.Context, in *ConversationIDInput) (*struct{}, error) {
+		if err := s.deps.Conversations.DeleteConversation(ctx, in.ID); err != nil {
+			return nil, s.problem(ctx, err, "path.")
+		}
+		return nil, nil
+	})
+}
+
+func wireConversation(c rag.Conversation) v1.Conversation {
+	return v1.Conversation{ID: c.ID, Title: c.Title, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+func wireMessage(m rag.Message) v1.Message {
+	out := v1.Message{
+		ID:           m.ID,
+		Role:         string(m.Role),
+		Content:      m.Content,
+		Status:       string(m.Status),
+		FinishReason: m.FinishReason,
+		RunID:        m.RunID,
+		CreatedAt:    m.CreatedAt,
+	}
+	if len(m.Sources) > 0 {
+		out.Sources = wireSources(m.Sources)
+	}
+	if m.Timings != nil {
+		t := wireTimings(*m.Timings)
+		out.Timings = &t
+	}
+	return out
+}

@@ -1,0 +1,4 @@
+package rag
+
+// CleanRewriteForTest exposes cleanRewrite to the external tests.
+var CleanRewriteForTest = cleanRewrite

@@ -1,0 +1,281 @@
+package offline
+
+import (
+	"context"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"ragchat/rag"
+	"ragchat/tokenize"
+)
+
+// ExtractiveModel is the model name an extractive answer reports, so the
+// done event and the stored message say plainly what answered.
+const ExtractiveModel = "offline-extractive (not an LLM)"
+
+// DefaultMaxSentences is how many sentences an extractive answer quotes
+// when Extractive.MaxSentences is 0.
+const DefaultMaxSentences = 3
+
+// Extractive answers without a model: it quotes the sentences of the
+// retrieved passages that share the most (rare) words with the question,
+// each cited [n], and says that it is not an LLM. It is deterministic, so
+// tests and offline demos get the same answer every time.
+type Extractive struct {
+	// TokenDelay is a pause before each streamed token, so that a demo
+	// shows streaming; 0 streams at once.
+	TokenDelay time.Duration
+	// MaxSentences bounds the quoted sentences (0 means DefaultMaxSentences).
+	MaxSentences int
+}
+
+var _ rag.Generator = (*Extractive)(nil)
+
+// NewExtractive returns an Extractive with the defaults.
+func NewExtractive() *Extractive {
+	return &Extractive{MaxSentences: DefaultMaxSentences}
+}
+
+// Generate streams the answer word by word (each token a word with the
+// space after it). It stops when ctx ends or token fails and returns that
+// error as is.
+func (e *Extractive) Generate(ctx context.Context, req rag.GenerateRequest, token func(string) error) (rag.Generation, error) {
+	gen := rag.Generation{Model: ExtractiveModel}
+	lang := rag.NormalizeLang(req.Lang)
+	if lang == "" {
+		lang = rag.DetectLang(req.Question)
+	}
+	max := e.MaxSentences
+	if max <= 0 {
+		max = DefaultMaxSentences
+	}
+	answer := compose(lang, pick(lang, req.Question, req.Passages, max))
+	var t *time.Timer
+	for _, tok := range splitTokens(answer) {
+		if e.TokenDelay > 0 {
+			if t == nil {
+				t = time.NewTimer(e.TokenDelay)
+				defer t.Stop()
+			} else {
+				t.Reset(e.TokenDelay)
+			}
+			select {
+			case <-ctx.Done():
+				return gen, ctx.Err()
+			case <-t.C:
+			}
+		} else if err := ctx.Err(); err != nil {
+			return gen, err
+		}
+		if err := token(tok); err != nil {
+			return gen, err
+		}
+		gen.Usage.CompletionTokens++
+	}
+	gen.Usage.TotalTokens = gen.Usage.CompletionTokens
+	gen.FinishReason = "stop"
+	return gen, nil
+}
+
+// quote is a sentence chosen for the answer.
+type quote struct {
+	text     string
+	source   int // 1-based passage number, as cited
+	pos      int // sentence position in its passage
+	score    float64
+	matched  int
+	sameLang bool // written in the question's language
+}
+
+// pick returns up to max sentences of passages that share words with the
+// question, in reading order (passage, then position). Sentences with
+// fewer than half the question terms of the best are left out so that
+// weak matches do not pad a good answer, and so are sentences in another language than lang when
+// some in lang match.
+func pick(lang, question string, passages []rag.Passage, max int) []quote {
+	terms := queryTerms(question)
+	if len(terms) == 0 {
+		return nil
+	}
+	var cands []quote
+	var sentTerms []map[string]bool
+	for i, p := range passages {
+		for j, s := range sentences(p.Chunk.Text) {
+			if strings.HasSuffix(s, ":") {
+				continue // an introduction to a list or code: empty alone
+			}
+			set := map[string]bool{}
+			for _, tok := range tokenize.Tokens(s) {
+				set[tok] = true
+			}
+			cands = append(cands, quote{text: s, source: i + 1, pos: j})
+			sentTerms = append(sentTerms, set)
+		}
+	}
+	// Rank by how many distinct question terms a sentence has, then by
+	// the retrieval rank of its passage (the store's ranking knows the
+	// whole corpus), then by the rarity of the matched terms among these
+	// sentences, then by position. Rarity only breaks ties: within the
+	// retrieved passages the topic word itself is common.
+	n := float64(len(cands))
+	weight := map[string]float64{}
+	for t := range terms {
+		df := 0
+		for _, st := range sentTerms {
+			if st[t] {
+				df++
+			}
+		}
+		if df > 0 {
+			weight[t] = math.Log((n + 1) / float64(df))
+		}
+	}
+	sameLang := false
+	for i := range cands {
+		for t, w := range weight {
+			if sentTerms[i][t] {
+				cands[i].score += w
+				cands[i].matched++
+			}
+		}
+		if cands[i].matched > 0 && rag.DetectLang(cands[i].text) == lang {
+			cands[i].sameLang = true
+			sameLang = true
+		}
+	}
+	if sameLang {
+		// Answer a Korean question from Korean sentences when there are
+		// any that match, an English one from English ones.
+		kept := cands[:0]
+		for _, c := range cands {
+			if c.sameLang {
+				kept = append(kept, c)
+			}
+		}
+		cands = kept
+	}
+	sort.SliceStable(cands, func(a, b int) bool {
+		x, y := cands[a], cands[b]
+		if x.matched != y.matched {
+			return x.matched > y.matched
+		}
+		if x.source != y.source {
+			return x.source < y.source
+		}
+		return x.score > y.score
+	})
+	var out []quote
+	seen := map[string]bool{}
+	for _, c := range cands {
+		if len(out) == max || c.matched == 0 || 2*c.matched < cands[0].matched {
+			break
+		}
+		key := strings.Join(tokenize.Tokens(c.text), " ")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, c)
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].source != out[b].source {
+			return out[a].source < out[b].source
+		}
+		return out[a].pos < out[b].pos
+	})
+	return out
+}
+
+// queryTerms are the question's content terms: its tokens without English
+// stopwords and question fillers ("use", "explain"), lone Hangul syllables (particles split off a Latin word, as
+// in "SSE가") and the bigrams of Korean question words and endings.
+func queryTerms(question string) map[string]bool {
+	terms := map[string]bool{}
+	for _, t := range tokenize.Tokens(question) {
+		if tokenize.IsStopword(t) || questionFiller[t] || koreanFunction[t] || isLoneHangul(t) {
+			continue
+		}
+		terms[t] = true
+	}
+	return terms
+}
+
+// questionFiller holds the (stemmed) English verbs and nouns questions are
+// phrased with, which match sentences on any topic.
+var questionFiller = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range tokenize.Tokens(`use used using work works make get set need want explain tell
+		mean means way ways thing things happen know show describe possible please`) {
+		m[t] = true
+	}
+	return m
+}()
+
+// koreanFunction holds syllable bigrams of Korean question words and
+// polite endings, which carry no topic.
+var koreanFunction = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`무엇 엇인 엇이 엇을 어떻 떻게 어떤 언제 어디 디에 디서 누가 누구 왜요
+		인가 가요 나요 까요 세요 주세 어요 해요 니까 습니 니다 합니 입니 있나 하나 나요 는지 은지 인지 려면 해주 알려 려주
+		대해 해서 에서 으로 에게 하는 하고 이란 이야 란무 이에 있는 있어 되나 되는 할수 수있`) {
+		m[w] = true
+	}
+	return m
+}()
+
+func isLoneHangul(t string) bool {
+	r := []rune(t)
+	return len(r) == 1 && r[0] >= 0xAC00 && r[0] <= 0xD7A3
+}
+
+// compose frames the quotes in lang ("ko" or "en"): a first line that says
+// this is an offline extractive answer, then the quotes, each cited [n];
+// quotes of one source form one paragraph.
+func compose(lang string, quotes []quote) string {
+	if len(quotes) == 0 {
+		if lang == rag.LangKorean {
+			return "오프라인 추출형 답변(LLM 아님): 검색된 문서에는 이 질문에 대한 답이 없습니다."
+		}
+		return "Offline extractive answer (not an LLM): the documents do not contain an answer to this question."
+	}
+	var b strings.Builder
+	if lang == rag.LangKorean {
+		b.WriteString("오프라인 추출형 답변(LLM 아님) — 문서에서 질문과 가장 관련 있는 문장입니다:\n\n")
+	} else {
+		b.WriteString("Offline extractive answer (not an LLM) — the most relevant sentences from the documents:\n\n")
+	}
+	for i, q := range quotes {
+		if i > 0 {
+			if q.source != quotes[i-1].source {
+				b.WriteString("\n\n")
+			} else {
+				b.WriteString(" ")
+			}
+		}
+		b.WriteString(q.text)
+		b.WriteString(" [" + strconv.Itoa(q.source) + "]")
+	}
+	return b.String()
+}
+
+// splitTokens cuts text into streaming tokens: each word with the
+// whitespace that follows it, so the tokens concatenate to text.
+func splitTokens(text string) []string {
+	var out []string
+	start, inSpace := 0, false
+	for i, r := range text {
+		sp := r == ' ' || r == '\n' || r == '\t'
+		if !sp && inSpace {
+			out = append(out, text[start:i])
+			start = i
+		}
+		inSpace = sp
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
+}

@@ -1,0 +1,126 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"ragchat/api"
+	"ragchat/rag"
+)
+
+// serve runs the HTTP server until ctx ends.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs, env := cfg.flagSet("serve", stderr)
+	if err := parseFlags(fs, env, args, getenv); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+
+	svc, err := openServices(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if n, err := svc.db.MarkInterrupted(ctx); err != nil {
+		return fmt.Errorf("recover interrupted answers: %w", err)
+	} else if n > 0 {
+		log.Warn("answers interrupted by the last shutdown were marked as failed", "messages", n)
+	}
+	if err := svc.prepareIndex(ctx, &cfg, log); err != nil {
+		return err
+	}
+
+	metrics := api.NewMetrics()
+	pipeline := &rag.Pipeline{Store: svc.index, Embedder: svc.embedder, Generator: svc.generator, TopK: cfg.TopK, Budget: cfg.PromptBudget}
+	if cfg.Generator == "openai" {
+		// With an LLM, follow-ups are rewritten into standalone queries.
+		pipeline.Rewriter = rag.LLMRewriter{Generator: svc.generator}
+	}
+	runner := rag.NewRunner(pipeline, svc.db, rag.RunnerConfig{
+		Grace:           cfg.RunGrace,
+		Retention:       cfg.RunRetention,
+		MaxFinished:     cfg.MaxFinishedRuns,
+		MaxMessageChars: cfg.MaxMessageChars,
+		Logger:          log,
+		OnFinish:        metrics.ObserveRun,
+	})
+	defer runner.Close()
+
+	mux := http.NewServeMux()
+	api.New(mux, api.Deps{
+		Runs:          runner,
+		Conversations: svc.db,
+		Documents:     documentService{Ingester: svc.ingester, db: svc.db},
+		Search:        searcher{embedder: svc.embedder, index: svc.index},
+		Ready:         svc.ready,
+		Metrics:       metrics,
+		Logger:        log,
+	}, api.Config{
+		Heartbeat:       cfg.Heartbeat,
+		MaxMessageChars: cfg.MaxMessageChars,
+		MaxUploadBytes:  cfg.MaxUploadBytes,
+		LogQuestions:    cfg.LogQuestions,
+	})
+	mux.Handle("GET /metrics", metrics.Handler())
+	mux.Handle("/", appHandler())
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api.LogRequests(log, api.AcceptCurlJSON(mux)),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// No WriteTimeout: it would cut long answer streams. Each stream
+		// ends with its run, its client or the shutdown below.
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "ragchat listening on http://%s (generator %s, embedder %s, search %s)\n", ln.Addr(), cfg.Generator, cfg.Embedder, cfg.Search)
+	log.Info("listening", "addr", ln.Addr().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	// Ending the runs first ends their streams (with an error event), so
+	// Shutdown does not wait for them.
+	runner.Close()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,309 @@
+//go:build !js
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"ragchat/docs"
+	"ragchat/rag"
+	"ragchat/rag/offline"
+	ragopenai "ragchat/rag/openai"
+	"ragchat/search/elastic"
+	"ragchat/search/embedded"
+	"ragchat/store"
+)
+
+// services are the parts every command that touches data needs, opened
+// from the configuration.
+type services struct {
+	db        *store.DB
+	index     rag.Store
+	embedder  rag.Embedder
+	generator rag.Generator
+	ingester  *rag.Ingester
+	ready     map[string]func(context.Context) error
+	closers   []func() error
+}
+
+func (s *services) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// openServices opens the database (migrating it), the embedder, the search
+// store and the generator.
+func openServices(ctx context.Context, cfg *config, log *slog.Logger) (_ *services, err error) {
+	s := &services{ready: map[string]func(context.Context) error{}}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if cfg.DatabaseURL == "" || cfg.Search == "embedded" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+	}
+	s.db, err = store.Open(ctx, cfg.databaseURL())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	s.closers = append(s.closers, s.db.Close)
+	if err := s.db.MigrateUp(ctx); err != nil {
+		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+	s.ready["database"] = s.db.Ping
+
+	oaiCfg := ragopenai.Config{
+		BaseURL:           cfg.OpenAIBaseURL,
+		APIKey:            cfg.OpenAIAPIKey,
+		ChatModel:         cfg.ChatModel,
+		EmbeddingModel:    cfg.EmbeddingModel,
+		IdleTimeout:       cfg.LLMIdleTimeout,
+		FirstTokenTimeout: cfg.LLMFirstToken,
+	}
+	dims := 0
+	switch cfg.Embedder {
+	case "openai":
+		e := ragopenai.NewEmbedder(oaiCfg)
+		if dims, err = e.Dimensions(ctx); err != nil {
+			return nil, fmt.Errorf("embedder: %w", err)
+		}
+		s.embedder = e
+	default:
+		e := offline.NewHashEmbedder(0)
+		dims = e.Dimensions()
+		s.embedder = e
+	}
+
+	switch cfg.Search {
+	case "elastic":
+		es, closeES, err := openElastic(ctx, cfg, dims, log)
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, closeES)
+		s.index = es
+		s.ready["search"] = es.(*elastic.Store).Ping
+	default:
+		opts := embedded.Options{Dimensions: dims}
+		if cfg.Embedder == "openai" {
+			// A real embedding model is a strong signal: give it a full
+			// vote by rank. (Score fusion with a light vector weight suits
+			// the hash embedder; see search/embedded.)
+			opts.Fusion, opts.VectorWeight = embedded.FusionRRF, 1
+		}
+		emb, err := embedded.Open(filepath.Join(cfg.DataDir, "index"), opts)
+		if err != nil {
+			return nil, fmt.Errorf("embedded search store: %w", err)
+		}
+		if emb.Reset() {
+			log.Warn("the embedder's dimension changed: the embedded index was cleared and will be rebuilt", "dimensions", dims)
+		}
+		s.index = emb
+		s.closers = append(s.closers, emb.Close)
+		s.ready["search"] = func(ctx context.Context) error { _, err := emb.Count(ctx); return err }
+	}
+
+	switch cfg.Generator {
+	case "openai":
+		s.generator = ragopenai.NewGenerator(oaiCfg)
+	default:
+		x := offline.NewExtractive()
+		x.TokenDelay = cfg.ExtractiveDelay
+		s.generator = x
+	}
+	s.ingester = &rag.Ingester{Documents: documentStore{s.db}, Index: s.index, Embedder: s.embedder}
+	return s, nil
+}
+
+// prepareIndex makes the search index match the documents: it ingests the
+// sample corpus into an empty installation and rebuilds an index that lost
+// its chunks (a deleted data directory, a new Elasticsearch cluster).
+func (s *services) prepareIndex(ctx context.Context, cfg *config, log *slog.Logger) error {
+	ndocs, err := s.db.CountDocuments(ctx)
+	if err != nil {
+		return fmt.Errorf("count documents: %w", err)
+	}
+	if ndocs == 0 && cfg.SampleCorpus {
+		n, err := ingestSample(ctx, s.ingester)
+		if err != nil {
+			return fmt.Errorf("sample corpus: %w", err)
+		}
+		log.Info("ingested the sample corpus", "documents", n)
+		return nil
+	}
+	nchunks, err := s.index.Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count indexed chunks: %w", err)
+	}
+	if ndocs > 0 && nchunks == 0 {
+		log.Warn("the search index is empty; rebuilding it from the documents", "documents", ndocs)
+		return reindex(ctx, s)
+	}
+	return nil
+}
+
+// reindex puts every stored chunk into the search index again. Stored
+// vectors are reused when they fit the current embedder; chunks embedded by
+// another embedder (another dimension) are embedded again.
+func reindex(ctx context.Context, s *services) error {
+	probe, err := s.embedder.Embed(ctx, []string{"dimension probe"})
+	if err != nil {
+		return fmt.Errorf("embedder: %w", err)
+	}
+	dims := len(probe[0])
+	each := func(fn func([]rag.Chunk) error) error {
+		return s.db.EachChunk(ctx, 500, func(chunks []rag.Chunk) error {
+			var stale []int
+			var texts []string
+			for i, c := range chunks {
+				if len(c.Vector) != dims {
+					stale = append(stale, i)
+					texts = append(texts, rag.EmbeddingText(c))
+				}
+			}
+			if len(stale) > 0 {
+				vecs, err := s.embedder.Embed(ctx, texts)
+				if err != nil {
+					return fmt.Errorf("embed %d chunks: %w", len(texts), err)
+				}
+				for j, i := range stale {
+					chunks[i].Vector = vecs[j]
+				}
+			}
+			return fn(chunks)
+		})
+	}
+	if r, ok := s.index.(interface {
+		Reindex(ctx context.Context, each func(fn func([]rag.Chunk) error) error) error
+	}); ok {
+		return r.Reindex(ctx, each)
+	}
+	return each(func(chunks []rag.Chunk) error { return s.index.Index(ctx, chunks) })
+}
+
+func ingestSample(ctx context.Context, in *rag.Ingester) (int, error) {
+	n := 0
+	err := fs.WalkDir(docs.Sample, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".md") {
+			return err
+		}
+		b, err := fs.ReadFile(docs.Sample, path)
+		if err != nil {
+			return err
+		}
+		_, _, err = in.Add(ctx, rag.Document{Text: string(b), Source: "sample:docs/" + path, ContentType: "text/markdown"})
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		n++
+		return nil
+	})
+	return n, err
+}
+
+// documentStore adapts the SQL store to rag.DocumentStore.
+type documentStore struct{ db *store.DB }
+
+func (d documentStore) SaveDocument(ctx context.Context, doc rag.Document, chunks []rag.Chunk) (rag.Document, bool, error) {
+	saved, outcome, err := d.db.SaveDocument(ctx, doc, chunks)
+	return saved, outcome != store.Unchanged, err
+}
+
+func (d documentStore) DeleteDocument(ctx context.Context, id string) error {
+	return d.db.DeleteDocument(ctx, id)
+}
+
+// documentService is the API's view of documents: the ingester writes, the
+// database reads.
+type documentService struct {
+	*rag.Ingester
+	db *store.DB
+}
+
+func (d documentService) Document(ctx context.Context, id string) (rag.Document, error) {
+	return d.db.Document(ctx, id)
+}
+
+func (d documentService) ListDocuments(ctx context.Context, cursor string, limit int) ([]rag.Document, string, error) {
+	return d.db.ListDocuments(ctx, cursor, limit)
+}
+
+// searcher runs retrieval for POST /api/v1/search.
+type searcher struct {
+	embedder rag.Embedder
+	index    rag.Store
+}
+
+func (s searcher) Search(ctx context.Context, query string, k int, mode rag.SearchMode) ([]rag.Passage, error) {
+	q := rag.Query{Text: query, K: k, Mode: mode}
+	if mode != rag.ModeBM25 {
+		vecs, err := s.embedder.Embed(ctx, []string{query})
+		if err != nil {
+			return nil, fmt.Errorf("embed query: %w", err)
+		}
+		q.Vector = vecs[0]
+	}
+	return s.index.Search(ctx, q)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func openDB(ctx context.Context, cfg *config) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.databaseURL())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
+}
+
+// openElastic opens the Elasticsearch store named by the configuration.
+func openElastic(ctx context.Context, cfg *config, dims int, log *slog.Logger) (rag.Store, func() error, error) {
+	ecfg := elastic.Config{
+		Addresses:              splitList(cfg.ElasticURLs),
+		APIKey:                 cfg.ElasticAPIKey,
+		Username:               cfg.ElasticUsername,
+		Password:               cfg.ElasticPassword,
+		CertificateFingerprint: cfg.ElasticFingerprint,
+		Index:                  cfg.ElasticIndex,
+		Dims:                   dims,
+	}
+	if cfg.Embedder == "hash" {
+		// Rank like the embedded store: the hash embedder's vectors are a
+		// weak signal that score fusion weighs in, where RRF would give
+		// them a full vote.
+		ecfg.Fusion, ecfg.VectorWeight = elastic.FusionScores, embedded.DefaultVectorWeight
+	}
+	if cfg.ElasticCACert != "" {
+		var err error
+		if ecfg.CACert, err = os.ReadFile(cfg.ElasticCACert); err != nil {
+			return nil, nil, fmt.Errorf("--elastic-ca-cert: %w", err)
+		}
+	}
+	es, err := elastic.Open(ctx, ecfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("elasticsearch: %w", err)
+	}
+	log.Info("elasticsearch store ready", "alias", es.Alias(), "korean_analyzer", es.KoreanAnalyzer())
+	return es, func() error { return nil }, nil
+}
