@@ -24,6 +24,7 @@ type genFunc = func(context.Context, rag.GenerateRequest, func(string) error) (r
 
 type testServer struct {
 	URL    string
+	client *http.Client
 	gen    *ragtest.Generator
 	convs  *convStore
 	runner *rag.Runner
@@ -45,6 +46,10 @@ func (c *convStore) DeleteConversation(_ context.Context, id string) error {
 }
 
 func newServer(t *testing.T, gen genFunc, rcfg rag.RunnerConfig, cfg api.Config) *testServer {
+	return newServerWith(t, gen, rcfg, cfg, httptest.NewServer)
+}
+
+func newServerWith(t *testing.T, gen genFunc, rcfg rag.RunnerConfig, cfg api.Config, start func(http.Handler) *httptest.Server) *testServer {
 	t.Helper()
 	ts := &testServer{gen: &ragtest.Generator{Func: gen}, convs: &convStore{}}
 	store := &ragtest.Store{}
@@ -55,7 +60,8 @@ func newServer(t *testing.T, gen genFunc, rcfg rag.RunnerConfig, cfg api.Config)
 	ts.runner = rag.NewRunner(p, ts.convs, rcfg)
 	mux := http.NewServeMux()
 	api.New(mux, api.Deps{Runs: ts.runner, Conversations: ts.convs}, cfg)
-	srv := httptest.NewServer(mux)
+	srv := start(mux)
+	ts.client = srv.Client()
 	t.Cleanup(func() {
 		ts.runner.Close()
 		srv.Close()
@@ -397,23 +403,39 @@ func TestStopEndpoint(t *testing.T) {
 // TestDisconnectCancelsAfterGrace: closing the stream does not cancel the
 // run at once, but after the grace period the generator's context ends.
 func TestDisconnectCancelsAfterGrace(t *testing.T) {
-	ts := newServer(t, ragtest.TokensThenBlock("x"), rag.RunnerConfig{Grace: 50 * time.Millisecond}, api.Config{})
-	resp := get(t, streamURL(ts.URL, "What is SSE?"), nil)
-	evs, _ := readEvents(t, resp.Body, 5)
-	var start v1.Start
-	json.Unmarshal(evs[0].Content, &start)
-	resp.Body.Close()
-	run, err := ts.runner.Get(start.RunID)
-	if err != nil {
-		t.Fatal(err)
+	starts := map[string]func(http.Handler) *httptest.Server{
+		"http1 (connection taken over)": httptest.NewServer,
+		"http2 (inside net/http)": func(h http.Handler) *httptest.Server {
+			srv := httptest.NewUnstartedServer(h)
+			srv.EnableHTTP2 = true
+			srv.StartTLS()
+			return srv
+		},
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := run.Wait(ctx); err != nil {
-		t.Fatal("run not cancelled after the client left")
-	}
-	if ts.gen.Cancelled() != 1 {
-		t.Error("generator context not cancelled")
+	for name, start := range starts {
+		t.Run(name, func(t *testing.T) {
+			ts := newServerWith(t, ragtest.TokensThenBlock("x"), rag.RunnerConfig{Grace: 50 * time.Millisecond}, api.Config{}, start)
+			resp, err := ts.client.Get(streamURL(ts.URL, "What is SSE?"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, _ := readEvents(t, resp.Body, 5)
+			var st v1.Start
+			json.Unmarshal(evs[0].Content, &st)
+			resp.Body.Close()
+			run, err := ts.runner.Get(st.RunID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := run.Wait(ctx); err != nil {
+				t.Fatal("run not cancelled after the client left")
+			}
+			if ts.gen.Cancelled() != 1 {
+				t.Error("generator context not cancelled")
+			}
+		})
 	}
 }
 
@@ -461,5 +483,28 @@ func TestCurlDefaultContentType(t *testing.T) {
 		if rec.Body.String() != tt.body {
 			t.Errorf("%q: body became %q", tt.body, rec.Body.String())
 		}
+	}
+}
+
+// TestStreamHTTP2 covers the stream that stays inside net/http: HTTP/2
+// connections cannot be taken over.
+func TestStreamHTTP2(t *testing.T) {
+	ts := newServerWith(t, ragtest.Tokens("a", "b"), rag.RunnerConfig{}, api.Config{}, func(h http.Handler) *httptest.Server {
+		srv := httptest.NewUnstartedServer(h)
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+		return srv
+	})
+	resp, err := ts.client.Get(streamURL(ts.URL, "What is SSE?"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("proto %s, type %q", resp.Proto, resp.Header.Get("Content-Type"))
+	}
+	evs, _ := readEvents(t, resp.Body, 0)
+	if tokensOf(evs) != "ab" || evs[len(evs)-1].Type != "done" {
+		t.Errorf("events %+v", evs)
 	}
 }

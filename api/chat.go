@@ -155,49 +155,57 @@ func (s *server) follow(run *rag.Run, after int) *huma.StreamResponse {
 			return
 		}
 		r, w := humago.Unwrap(hctx)
-		h := w.Header()
-		h.Set("Content-Type", "text/event-stream")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("X-Accel-Buffering", "no")
-		w.WriteHeader(http.StatusOK)
-
-		unsubscribe := run.Subscribe()
-		defer unsubscribe()
-		s.deps.Metrics.ActiveStreams.Inc()
-		defer s.deps.Metrics.ActiveStreams.Dec()
-
-		sw := newSSEWriter(w)
-		if err := sw.retry(s.cfg.RetryMS); err != nil {
-			return
-		}
-		heartbeat := time.NewTicker(s.cfg.Heartbeat)
-		defer heartbeat.Stop()
-		ctx := r.Context()
-		for {
-			events, more := run.Next(after)
-			for _, e := range events {
-				if err := sw.event(eventID(run.ID, e.Seq), wireEvent(e)); err != nil {
-					return // the client went away; the run goes on for the grace period
-				}
-				after = e.Seq
-			}
-			if events == nil && more == nil {
-				return // finished and delivered
-			}
-			if more == nil {
-				continue
-			}
-			select {
-			case <-more:
-			case <-heartbeat.C:
-				if err := sw.comment("ping"); err != nil {
-					return
-				}
-			case <-ctx.Done():
+		// Over HTTP/1 the stream takes the connection over, so that an idle
+		// stream costs a small goroutine instead of net/http's handler
+		// stack and buffers (see sink.go). HTTP/2 streams stay in net/http.
+		if r.ProtoMajor == 1 {
+			if sink, err := hijackSink(w); err == nil {
+				go s.pump(sink, run, after)
 				return
 			}
 		}
+		s.pump(newResponseSink(w, r), run, after)
 	}}
+}
+
+// pump writes a run's events to a subscriber until the run ends, the
+// client goes away or a write fails.
+func (s *server) pump(sink eventSink, run *rag.Run, after int) {
+	defer sink.close()
+	unsubscribe := run.Subscribe()
+	defer unsubscribe()
+	s.deps.Metrics.ActiveStreams.Inc()
+	defer s.deps.Metrics.ActiveStreams.Dec()
+
+	if err := sink.write(retryField(s.cfg.RetryMS)); err != nil {
+		return
+	}
+	heartbeat := time.NewTicker(s.cfg.Heartbeat)
+	defer heartbeat.Stop()
+	for {
+		events, more := run.Next(after)
+		for _, e := range events {
+			if err := writeEvent(sink, eventID(run.ID, e.Seq), wireEvent(e)); err != nil {
+				return // the client went away; the run goes on for the grace period
+			}
+			after = e.Seq
+		}
+		if events == nil && more == nil {
+			return // finished and delivered
+		}
+		if more == nil {
+			continue
+		}
+		select {
+		case <-more:
+		case <-heartbeat.C:
+			if err := sink.write(heartbeatComment); err != nil {
+				return
+			}
+		case <-sink.gone():
+			return
+		}
+	}
 }
 
 func (s *server) chat(ctx context.Context, in *ChatInput) (*ChatOutput, error) {

@@ -1,14 +1,12 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	v1 "ragchat/api/v1"
 	"ragchat/rag"
@@ -62,58 +60,46 @@ func validRunID(s string) bool {
 	return true
 }
 
-// sseWriter writes server-sent events and flushes each one. It writes no
-// "event:" lines, so EventSource.onmessage sees every event, and heartbeats
-// are comments, which onmessage never sees.
-type sseWriter struct {
-	w   io.Writer
-	rc  *http.ResponseController
-	buf bytes.Buffer
+// The SSE wire format as ragchat writes it: no "event:" lines, so
+// EventSource.onmessage sees every event, and heartbeats are comments,
+// which onmessage never sees.
+
+// heartbeatComment keeps idle connections open through proxies.
+var heartbeatComment = []byte(": ping\n\n")
+
+// retryField tells EventSource how long to wait before reconnecting.
+func retryField(ms int) []byte {
+	return []byte("retry: " + strconv.Itoa(ms) + "\n\n")
 }
 
-func newSSEWriter(w http.ResponseWriter) *sseWriter {
-	return &sseWriter{w: w, rc: http.NewResponseController(w)}
-}
+// eventBuffers lends the buffer an event is assembled in, so that an idle
+// stream holds no buffer of its own.
+var eventBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// event writes one event with its id and JSON data.
-func (s *sseWriter) event(id string, data any) error {
-	s.buf.Reset()
-	s.buf.WriteString("id: ")
-	s.buf.WriteString(id)
-	s.buf.WriteString("\ndata: ")
-	// json.Encoder writes one line (newlines in strings are escaped) and
-	// ends it with '\n'.
-	if err := json.NewEncoder(&s.buf).Encode(data); err != nil {
-		return fmt.Errorf("sse: encode: %w", err)
+// appendEvent appends one event with its id and JSON data. json.Marshal
+// escapes newlines inside strings, so the data is always one line.
+func appendEvent(dst []byte, id string, data any) ([]byte, error) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return dst, fmt.Errorf("sse: encode: %w", err)
 	}
-	s.buf.WriteByte('\n')
-	return s.flush()
+	dst = append(dst, "id: "...)
+	dst = append(dst, id...)
+	dst = append(dst, "\ndata: "...)
+	dst = append(dst, b...)
+	return append(dst, "\n\n"...), nil
 }
 
-// comment writes a comment line, used as a heartbeat.
-func (s *sseWriter) comment(text string) error {
-	s.buf.Reset()
-	s.buf.WriteString(": ")
-	s.buf.WriteString(text)
-	s.buf.WriteString("\n\n")
-	return s.flush()
-}
-
-// retry tells EventSource how long to wait before reconnecting.
-func (s *sseWriter) retry(ms int) error {
-	s.buf.Reset()
-	fmt.Fprintf(&s.buf, "retry: %d\n\n", ms)
-	return s.flush()
-}
-
-func (s *sseWriter) flush() error {
-	if _, err := s.w.Write(s.buf.Bytes()); err != nil {
-		return fmt.Errorf("sse: write: %w", err)
+// writeEvent writes one event to sink in a single write.
+func writeEvent(sink eventSink, id string, data any) error {
+	bp := eventBuffers.Get().(*[]byte)
+	defer eventBuffers.Put(bp)
+	b, err := appendEvent((*bp)[:0], id, data)
+	*bp = b
+	if err != nil {
+		return err
 	}
-	if err := s.rc.Flush(); err != nil {
-		return fmt.Errorf("sse: flush: %w", err)
-	}
-	return nil
+	return sink.write(b)
 }
 
 // wireEvent converts a run event into its v1 wire form.
