@@ -23,25 +23,27 @@ import (
 	"ragchat/rag/offline"
 )
 
-// commandConfig parses a data command's flags and opens its services.
-func commandServices(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer) (*services, *config, []string, error) {
+// openCommand parses a data command's flags and opens the data directory
+// for writing (locked, with crash recovery). It returns the positional
+// arguments.
+func openCommand(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer) (*dataSession, []string, error) {
 	var cfg config
-	fs, env := cfg.flagSet(name, stderr)
-	if err := parseFlags(fs, env, args, getenv); err != nil {
-		return nil, nil, nil, err
+	fset, env := cfg.flagSet(name, stderr)
+	if err := parseFlags(fset, env, args, getenv); err != nil {
+		return nil, nil, err
 	}
 	if err := cfg.validate(); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	log, err := newLogger(cfg.LogLevel, stderr)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	svc, err := openServices(ctx, &cfg, log)
+	data, err := openForWriting(ctx, &cfg, "ragchat "+name, log)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return svc, &cfg, fs.Args(), nil
+	return data, fset.Args(), nil
 }
 
 // ingestCmd adds files and folders (walked for the types package extract
@@ -50,25 +52,13 @@ func commandServices(ctx context.Context, name string, args []string, getenv fun
 // directory is locked, so that a running server's index is never written
 // behind its back.
 func ingestCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var cfg config
-	fset, env := cfg.flagSet("ingest", stderr)
-	if err := parseFlags(fset, env, args, getenv); err != nil {
+	data, paths, err := openCommand(ctx, "ingest", args, getenv, stderr)
+	if err != nil {
 		return err
 	}
-	if err := cfg.validate(); err != nil {
-		return err
-	}
-	paths := fset.Args()
 	if len(paths) == 0 {
+		data.Close()
 		return errors.New("ingest: name at least one file or folder")
-	}
-	log, err := newLogger(cfg.LogLevel, stderr)
-	if err != nil {
-		return err
-	}
-	data, err := openForWriting(ctx, &cfg, "ragchat ingest", log)
-	if err != nil {
-		return fmt.Errorf("ingest: %w", err)
 	}
 	ingestErr := ingestPaths(ctx, data.ingester, paths, stdout, stderr)
 	if err := data.Close(); err != nil {
@@ -235,19 +225,19 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 }
 
 func reindexCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	svc, _, rest, err := commandServices(ctx, "reindex", args, getenv, stderr)
+	data, rest, err := openCommand(ctx, "reindex", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	defer svc.Close()
+	defer data.Close()
 	if len(rest) > 0 {
 		return fmt.Errorf("reindex: unexpected arguments %q", rest)
 	}
 	start := time.Now()
-	if err := reindex(ctx, svc); err != nil {
+	if err := reindex(ctx, data.services); err != nil {
 		return fmt.Errorf("reindex: %w", err)
 	}
-	n, err := svc.index.Count(ctx)
+	n, err := data.index.Count(ctx)
 	if err != nil {
 		return fmt.Errorf("reindex: count: %w", err)
 	}

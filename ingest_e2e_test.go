@@ -113,7 +113,7 @@ func TestE2EDocumentUpload(t *testing.T) {
 	}
 	ids := map[string]string{}
 	for _, u := range uploads {
-		status, body := uploadFile(t, base, u.file, u.ctype, u.data, nil)
+		status, body := uploadFile(t, base, u.file, u.ctype, u.data, map[string]string{"source": "notes/" + u.file})
 		if status != http.StatusCreated {
 			t.Fatalf("%s: status %d: %s", u.file, status, body)
 		}
@@ -137,8 +137,14 @@ func TestE2EDocumentUpload(t *testing.T) {
 		t.Errorf("re-upload: %d %+v, want 200 and id %s", status, d, ids["notes.md"])
 	}
 
+	// Without a source, a different file of the same name is a new document.
+	status, body = uploadFile(t, base, "notes.md", "", []byte("# Other notes\n\nThe quokka is a marsupial.\n"), nil)
+	if d := docOf(t, body); status != http.StatusCreated || d.ID == ids["notes.md"] {
+		t.Errorf("same name, no source: %d %+v, want a new document", status, d)
+	}
+
 	// A changed file at the same source replaces the old version.
-	status, body = uploadFile(t, base, "notes.md", "", []byte("# Okapi notes\n\nThe okapi is a giraffid.\n"), nil)
+	status, body = uploadFile(t, base, "notes.md", "", []byte("# Okapi notes\n\nThe okapi is a giraffid.\n"), map[string]string{"source": "notes/notes.md"})
 	replaced := docOf(t, body)
 	if status != http.StatusOK || replaced.ID != ids["notes.md"] || replaced.Title != "Okapi notes" {
 		t.Errorf("replace: %d %+v", status, replaced)
@@ -359,9 +365,6 @@ func TestIngestHelperProcess(t *testing.T) {
 }
 
 func TestIngestKilled(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts and kills an ingest process (-short)")
-	}
 	dir := t.TempDir()
 	data, docs := filepath.Join(dir, "data"), filepath.Join(dir, "docs")
 	os.MkdirAll(docs, 0o755)

@@ -39,7 +39,7 @@ const usage = `ragchat — retrieval-augmented chat server
 
 Usage:
   ragchat [serve] [flags]        serve the API and the app (default)
-  ragchat ingest [flags] PATH... add Markdown, text and HTML files or folders
+  ragchat ingest [flags] PATH... add Markdown, text, HTML and PDF files or folders
   ragchat migrate [flags] up|down|version
   ragchat reindex [flags]        rebuild the search index from the documents
   ragchat openapi [--format yaml|json] [--version 3.1|3.0]

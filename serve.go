@@ -35,17 +35,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	svc, err := openServices(ctx, &cfg, log)
+	// The data session holds the data directory's lock (with the embedded
+	// index, one process writes it at a time) and its crash marker.
+	data, err := openForWriting(ctx, &cfg, "ragchat serve", log)
 	if err != nil {
 		return err
 	}
-	defer svc.Close()
+	defer data.Close()
+	svc := data.services
 	if n, err := svc.db.MarkInterrupted(ctx); err != nil {
 		return fmt.Errorf("recover interrupted answers: %w", err)
 	} else if n > 0 {
 		log.Warn("answers interrupted by the last shutdown were marked as failed", "messages", n)
 	}
-	if err := svc.prepareIndex(ctx, &cfg, log); err != nil {
+	if err := svc.ingestSampleIfEmpty(ctx, &cfg, log); err != nil {
 		return err
 	}
 

@@ -128,30 +128,25 @@ func openServices(ctx context.Context, cfg *config, log *slog.Logger) (_ *servic
 	return s, nil
 }
 
-// prepareIndex makes the search index match the documents: it ingests the
-// sample corpus into an empty installation and rebuilds an index that lost
-// its chunks (a deleted data directory, a new Elasticsearch cluster).
-func (s *services) prepareIndex(ctx context.Context, cfg *config, log *slog.Logger) error {
+// ingestSampleIfEmpty ingests the bundled sample corpus into an
+// installation without documents, so a first start can answer at once.
+// (An index that lost its chunks is rebuilt by openForWriting.)
+func (s *services) ingestSampleIfEmpty(ctx context.Context, cfg *config, log *slog.Logger) error {
+	if !cfg.SampleCorpus {
+		return nil
+	}
 	ndocs, err := s.db.CountDocuments(ctx)
 	if err != nil {
 		return fmt.Errorf("count documents: %w", err)
 	}
-	if ndocs == 0 && cfg.SampleCorpus {
-		n, err := ingestSample(ctx, s.ingester)
-		if err != nil {
-			return fmt.Errorf("sample corpus: %w", err)
-		}
-		log.Info("ingested the sample corpus", "documents", n)
+	if ndocs > 0 {
 		return nil
 	}
-	nchunks, err := s.index.Count(ctx)
+	n, err := ingestSample(ctx, s.ingester)
 	if err != nil {
-		return fmt.Errorf("count indexed chunks: %w", err)
+		return fmt.Errorf("sample corpus: %w", err)
 	}
-	if ndocs > 0 && nchunks == 0 {
-		log.Warn("the search index is empty; rebuilding it from the documents", "documents", ndocs)
-		return reindex(ctx, s)
-	}
+	log.Info("ingested the sample corpus", "documents", n)
 	return nil
 }
 

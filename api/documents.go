@@ -27,7 +27,7 @@ type UploadForm struct {
 	File   huma.FormFile `form:"file" contentType:"text/markdown,text/plain,text/html,application/pdf,application/octet-stream" required:"true" doc:"Markdown (.md, .markdown), plain text (.txt), HTML (.html, .htm) or PDF (.pdf). The declared type wins over the file name's extension; application/octet-stream is sniffed."`
 	Title  string        `form:"title" required:"false" maxLength:"500" doc:"Default: the HTML <title> or PDF title, else the first heading or line."`
 	URL    string        `form:"url" required:"false" doc:"A link to the original, shown with citations."`
-	Source string        `form:"source" required:"false" doc:"Where it came from (default: upload:<file name>); a new file at the same source replaces the old version."`
+	Source string        `form:"source" required:"false" doc:"Where it came from, e.g. a path or URL; a new file at the same source replaces the old version. Without it, every different file is a new document."`
 }
 
 // UploadDocumentInput adds a document from an uploaded file.
@@ -100,10 +100,10 @@ func (s *server) registerDocuments(api huma.API) {
 		if err != nil {
 			return nil, s.problem(ctx, err, "body.")
 		}
+		// Without a source, uploads never replace each other: two people's
+		// "notes.pdf" are different documents (the same text is still
+		// stored once, by its hash).
 		source := strings.TrimSpace(form.Source)
-		if source == "" && f.Filename != "" {
-			source = "upload:" + f.Filename
-		}
 		title := strings.TrimSpace(form.Title)
 		if title == "" {
 			title = res.Title

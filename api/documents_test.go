@@ -141,10 +141,10 @@ func TestUploadDocument(t *testing.T) {
 		status               int
 		title, ctype, source string
 	}{
-		{"markdown", []part{{"file", "notes.md", "", testdata(t, "notes.md")}}, 201, "Notes", "text/markdown", "upload:notes.md"},
-		{"same markdown again", []part{{"file", "copy.md", "text/markdown", testdata(t, "notes.md")}}, 200, "Notes", "text/markdown", "upload:notes.md"},
-		{"html", []part{{"file", "page.html", "text/html; charset=utf-8", testdata(t, "page.html")}}, 201, "Vector search & BM25", "text/html", "upload:page.html"},
-		{"pdf sniffed", []part{{"file", "blob", "application/octet-stream", testdata(t, "hello.pdf")}}, 201, "Hello PDF", "application/pdf", "upload:blob"},
+		{"markdown", []part{{"file", "notes.md", "", testdata(t, "notes.md")}}, 201, "Notes", "text/markdown", ""},
+		{"same markdown again", []part{{"file", "copy.md", "text/markdown", testdata(t, "notes.md")}}, 200, "Notes", "text/markdown", ""},
+		{"html", []part{{"file", "page.html", "text/html; charset=utf-8", testdata(t, "page.html")}}, 201, "Vector search & BM25", "text/html", ""},
+		{"pdf sniffed", []part{{"file", "blob", "application/octet-stream", testdata(t, "hello.pdf")}}, 201, "Hello PDF", "application/pdf", ""},
 		{"fields", []part{
 			{"file", "a.txt", "text/plain", []byte("Plain words about fusion.")},
 			{"title", "", "", []byte("My title")}, {"url", "", "", []byte("https://example.com/a")}, {"source", "", "", []byte("wiki:a")},

@@ -207,7 +207,13 @@ const docColumns = `id, title, url, source, content_type, hash, metadata, chunk_
 // documentBy returns the document (with Text) whose column ("id", "hash"
 // or "source") equals value, or sql.ErrNoRows.
 func (d *DB) documentBy(ctx context.Context, q querier, column, value string) (rag.Document, error) {
-	row := q.QueryRowContext(ctx, `SELECT `+docColumns+`, text FROM documents WHERE `+column+` = $1`, value)
+	where := column + ` = $1`
+	if column == "source" {
+		// The source index is partial (sources are optional): repeating its
+		// condition lets the planner use it instead of scanning every text.
+		where += ` AND source <> ''`
+	}
+	row := q.QueryRowContext(ctx, `SELECT `+docColumns+`, text FROM documents WHERE `+where, value)
 	var doc rag.Document
 	var meta string
 	err := row.Scan(&doc.ID, &doc.Title, &doc.URL, &doc.Source, &doc.ContentType, &doc.Hash, &meta,
