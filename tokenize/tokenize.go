@@ -11,6 +11,7 @@
 //     particle attached to a word ("칸트는", "칸트의") does not stop the word
 //     from matching "칸트": Korean has no spaces between a noun and its
 //     particle, and bigrams need no dictionary;
+//   - a possessive "'s" is dropped ("Jochi's" is "jochi");
 //   - a light English suffix stemmer (plurals, -ed, -ing, -ly and a few
 //     derivational endings) so "erupted" matches "eruption"'s stem family.
 package tokenize
@@ -85,10 +86,21 @@ func AppendTokens(dst []string, s string) []string {
 		}
 		run = run[:0]
 	}
-	for _, r := range s {
+	skipS := false
+	for i, r := range s {
+		if skipS {
+			skipS = false
+			if r == 's' || r == 'S' {
+				continue
+			}
+		}
 		c := classOf(r)
-		if c == other && r == '\'' || r == '’' {
-			// Apostrophes inside English words: "don't" -> "dont", "kant's" -> "kants" -> "kant".
+		if r == '\'' || r == '’' {
+			// Apostrophes inside words: "don't" -> "dont". A possessive
+			// "'s" is dropped, so "Temüjin's" meets "Temüjin" and
+			// "Jochi's" meets "Jochi" even where the stemmer does not
+			// strip the s (non-ASCII words, words ending in -is or -us).
+			skipS = cur == latin && len(run) > 0 && possessiveS(s[i+utf8.RuneLen(r):])
 			continue
 		}
 		if c != cur || c == other {
@@ -102,6 +114,16 @@ func AppendTokens(dst []string, s string) []string {
 	}
 	flush()
 	return dst
+}
+
+// possessiveS reports whether rest (the text after an apostrophe) starts
+// with an s that ends the word.
+func possessiveS(rest string) bool {
+	if rest == "" || rest[0] != 's' && rest[0] != 'S' {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(rest[1:])
+	return len(rest) == 1 || classOf(r) != latin
 }
 
 func fold(r rune) rune {

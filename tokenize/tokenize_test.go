@@ -18,6 +18,8 @@ func TestTokens(t *testing.T) {
 		{"english lower and stem", "Rainbows are Caused by REFRACTION", []string{"rainbow", "are", "caus", "by", "refract"}},
 		{"inflections meet", "erupted eruptions", []string{"erupt", "erupt"}},
 		{"apostrophes", "Kant's don't", []string{"kant", "dont"}},
+		{"possessive of unstemmed words", "Jochi's Temüjin’s JESUS'S it's", []string{"jochi", "temüjin", "jesus", "it"}},
+		{"apostrophe s inside a word", "o'sullivan 's", []string{"osullivan", "s"}},
 		{"digits", "In 1973, COVID-19", []string{"in", "1973", "covid", "19"}},
 		{"hangul bigrams", "칸트는", []string{"칸트", "트는"}},
 		{"hangul single syllable", "책 을", []string{"책", "을"}},

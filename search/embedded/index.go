@@ -282,7 +282,7 @@ var i32Pool = sync.Pool{New: func() any { return new([]int32) }}
 
 // bm25 returns the k best slots for the query terms. allowed, when not nil,
 // restricts the slots.
-func (ix *index) bm25(terms []string, k int, o Options, allowed map[uint32]bool) []hit {
+func (ix *index) bm25(terms []qterm, k int, o Options, allowed map[uint32]bool) []hit {
 	k1, b := o.K1, o.B
 	if ix.live == 0 || len(terms) == 0 {
 		return nil
@@ -300,7 +300,8 @@ func (ix *index) bm25(terms []string, k int, o Options, allowed map[uint32]bool)
 		avg = 1
 	}
 	seen := map[uint64]bool{}
-	for _, t := range terms {
+	for _, qt := range terms {
+		t := qt.text
 		key := termKey(t)
 		if seen[key] {
 			continue
@@ -314,9 +315,15 @@ func (ix *index) bm25(terms []string, k int, o Options, allowed map[uint32]bool)
 			continue
 		}
 		df := float64(len(ps))
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		if strings.HasPrefix(t, pairPrefix) {
+		idf := math.Log(1+(n-df+0.5)/(df+0.5)) * qt.weight
+		switch {
+		case strings.HasPrefix(t, pairPrefix):
 			idf *= o.PhraseWeight
+		case strings.HasPrefix(t, syllablePrefix):
+			if df > maxSyllableShare*n {
+				continue
+			}
+			idf *= syllableWeight
 		}
 		for _, p := range ps {
 			slot := p.slot()

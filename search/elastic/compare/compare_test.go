@@ -3,6 +3,7 @@ package compare
 import (
 	"context"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,7 +105,11 @@ func TestSampleQuestionsAnswerAlike(t *testing.T) {
 			t.Errorf("%q: embedded found %d, elastic %d passages", q, len(want), len(got))
 			continue
 		}
-		if got[0].Chunk.DocumentID == want[0].Chunk.DocumentID {
+		// The embedded store weighs question words and Korean syllables
+		// in ways Elasticsearch's BM25 does not (search/embedded), so near
+		// ties may fall differently: Elasticsearch's best document must be
+		// among the embedded store's top three.
+		if slices.ContainsFunc(want, func(p rag.Passage) bool { return p.Chunk.DocumentID == got[0].Chunk.DocumentID }) {
 			agree++
 		} else {
 			t.Logf("%q: best document differs: embedded %s, elastic %s", q, want[0].Chunk.ID, got[0].Chunk.ID)
