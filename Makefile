@@ -46,8 +46,10 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMarkdown -fuzztime 30s ./app/
 	$(GO) test -run '^$$' -fuzz FuzzParseEventID -fuzztime 30s ./app/
 
+# The OpenAPI documents and the generated Go client (openapi/client).
 openapi:
 	$(GO) test -run TestOpenAPIDrift -update .
+	cd openapi/client && $(GO) generate .
 
 # Retrieval quality on ../shared/data (override with DATA=...).
 DATA ?= ../shared/data

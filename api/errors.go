@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -19,7 +20,7 @@ func (s *server) problem(ctx context.Context, err error, loc string) error {
 	var fe *rag.FieldError
 	if errors.As(err, &fe) {
 		location := fe.Field
-		if loc != "" && fe.Field != "" && !hasPrefixDot(fe.Field) {
+		if loc != "" && fe.Field != "" && !hasLocation(fe.Field) {
 			location = loc + fe.Field
 		}
 		return huma.NewError(status, fe.Field+" "+fe.Message, &huma.ErrorDetail{Message: fe.Message, Location: location})
@@ -65,9 +66,10 @@ func statusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-func hasPrefixDot(field string) bool {
+// hasLocation reports whether a field name already says where it is.
+func hasLocation(field string) bool {
 	for _, p := range []string{"query.", "body.", "header.", "path."} {
-		if len(field) >= len(p) && field[:len(p)] == p {
+		if strings.HasPrefix(field, p) {
 			return true
 		}
 	}
