@@ -13,7 +13,7 @@ run: build
 	./$(BIN) serve
 
 build: wasm
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) .
+	$(GO) build -o $(BIN) .
 
 # The browser app. The server embeds web/wasm, so build the server after it.
 wasm:
