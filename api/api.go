@@ -119,6 +119,14 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) huma.API {
 	s.registerSearch(humaAPI)
 	s.registerHealth(humaAPI)
 
+	// A GET pattern also answers HEAD; for a stream that would start a run
+	// (an LLM call) whose answer nobody can read.
+	for path, allow := range map[string]string{"/api/v1/chat/stream": "GET, POST", "/api/v1/chat/runs/{run_id}/events": "GET"} {
+		mux.HandleFunc("HEAD "+path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			w.WriteHeader(http.StatusMethodNotAllowed)
+		})
+	}
 	mux.Handle("GET /docs/", v5emb.New("ragchat API", "/openapi.json", "/docs/"))
 	mux.Handle("GET /docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	return humaAPI

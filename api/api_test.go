@@ -508,3 +508,18 @@ func TestStreamHTTP2(t *testing.T) {
 		t.Errorf("events %+v", evs)
 	}
 }
+
+func TestHeadDoesNotStartARun(t *testing.T) {
+	ts := newServer(t, ragtest.Tokens("x"), rag.RunnerConfig{}, api.Config{})
+	resp, err := http.Head(streamURL(ts.URL, "What is SSE?"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("HEAD: %d", resp.StatusCode)
+	}
+	if ts.gen.Calls() != 0 {
+		t.Errorf("HEAD started %d runs", ts.gen.Calls())
+	}
+}
