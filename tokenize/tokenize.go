@@ -13,7 +13,8 @@
 //     particle, and bigrams need no dictionary;
 //   - a possessive "'s" is dropped ("Jochi's" is "jochi");
 //   - a light English suffix stemmer (plurals, -ed, -ing, -ly and a few
-//     derivational endings) so "erupted" matches "eruption"'s stem family.
+//     derivational endings) so "erupted" matches "eruption"'s stem family,
+//     and a table of irregular verb forms ("grew" is "grow").
 package tokenize
 
 import (

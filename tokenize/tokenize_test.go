@@ -47,7 +47,10 @@ func TestStem(t *testing.T) {
 		"cats": "cat", "caresses": "caress", "ponies": "poni", "pony": "poni", "bus": "bus", "analysis": "analysis",
 		"stopped": "stop", "hoped": "hope", "hoping": "hope", "running": "run", "agreed": "agre", "agree": "agre", "sing": "sing",
 		"created": "creat", "creation": "creat", "enabled": "enabl", "happily": "happi", "happiness": "happi",
-		"movement": "mov", "nationalization": "nationaliz", "the": "the", "was": "was", "naïve": "naïve",
+		"movement": "mov", "nationalization": "nationaliz", "the": "the", "was": "is", "naïve": "naïve",
+		"died": "die", "dying": "die", "grew": "grow", "grown": "grow", "felt": "feel", "studied": "studi",
+		"assist": "assist", "consists": "consist", "artist": "art", "invasion": "invad", "invade": "invad",
+		"discussion": "discuss", "erosion": "erod", "erode": "erod",
 	}
 	for in, want := range tests {
 		if got := Stem(in); got != want {

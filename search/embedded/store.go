@@ -390,10 +390,14 @@ const functionWordWeight = 0.3
 func (s *Store) queryTerms(text string) []qterm {
 	toks := tokenize.Tokens(text)
 	terms := make([]qterm, 0, 2*len(toks))
+	last := lastWordStart(toks)
 	for i, t := range toks {
 		w := bigramWeight(toks, i)
 		if tokenize.IsStopword(t) {
 			w = functionWordWeight
+		}
+		if i >= last {
+			w *= lastWordWeight
 		}
 		terms = append(terms, qterm{t, w})
 	}
@@ -406,6 +410,33 @@ func (s *Store) queryTerms(text string) []qterm {
 		}
 	}
 	return terms
+}
+
+// lastWordWeight weighs the bigrams of a query's last word when it is
+// Hangul. A Korean sentence ends in its predicate ("높아진다", "생산되는가",
+// "있나요"): a verb or adjective with its endings, which says what is
+// asserted or asked about the topic and is shared by passages on any topic.
+// Measured on ko_kobest_boolq (tuning half A / held-out half B), R@1 0.972 /
+// 0.964 at 1: 0.974 / 0.964 (MRR@10 +0.001 / +0.0005) anywhere from 0.7 to
+// 0.9; 0.6 0.974 / 0.962, 0.5 0.972, 0.3 0.968 on A. English unaffected.
+const lastWordWeight = 0.8
+
+// lastWordStart returns the index in toks of the first bigram of the last
+// word when toks ends in a run of Hangul (or Han, kana) bigrams and that run
+// is not the whole query, and len(toks) otherwise.
+func lastWordStart(toks []string) int {
+	n := len(toks)
+	if n == 0 || !isBigram(toks[n-1]) {
+		return n
+	}
+	i := n - 1
+	for i > 0 && overlaps(toks[i-1], toks[i]) {
+		i--
+	}
+	if i == 0 {
+		return n
+	}
+	return i
 }
 
 // bigramWeight returns the weight of toks[i]: wordStartWeight or

@@ -33,6 +33,7 @@ func TestSyllables(t *testing.T) {
 }
 
 func TestQueryTerms(t *testing.T) {
+	lw := float64(lastWordWeight) // a variable, so products round as in queryTerms
 	s := &Store{opts: Options{}}
 	s.opts.fill()
 	tests := []struct {
@@ -40,15 +41,21 @@ func TestQueryTerms(t *testing.T) {
 		want     []qterm
 	}{
 		{"function words down-weighted", "When did the oil crisis begin?", []qterm{
-			{"when", functionWordWeight}, {"did", functionWordWeight}, {"the", functionWordWeight},
+			{"when", functionWordWeight}, {"do", functionWordWeight}, {"the", functionWordWeight},
 			{"oil", 1}, {"crisis", 1}, {"begin", 1}, {"\x01oil crisis", 1}, {"\x01crisis begin", 1}}},
-		{"korean keeps particles and adds syllables", "콩은 곡물", []qterm{{"콩은", 1}, {"곡물", 1}, {"\x02콩", 1}, {"\x02은", 1}, {"\x02곡", 1}, {"\x02물", 1}}},
+		{"korean keeps particles and adds syllables", "콩은 곡물", []qterm{{"콩은", 1}, {"곡물", lastWordWeight}, {"\x02콩", 1}, {"\x02은", 1}, {"\x02곡", 1}, {"\x02물", 1}}},
 		{"korean word start and end", "이슬점은 낮아진다", []qterm{
 			{"이슬", wordStartWeight}, {"슬점", 1}, {"점은", wordEndWeight},
-			{"낮아", wordStartWeight}, {"아진", 1}, {"진다", wordEndWeight},
+			{"낮아", wordStartWeight * lw}, {"아진", lw}, {"진다", wordEndWeight * lw},
 			{"\x02이", 1}, {"\x02슬", 1}, {"\x02점", 1}, {"\x02은", 1},
 			{"\x02낮", 1}, {"\x02아", 1}, {"\x02진", 1}, {"\x02다", 1}}},
 	}
+	tests = append(tests, struct {
+		name, in string
+		want     []qterm
+	}{"a query of one korean word keeps full weight", "생산되는가", []qterm{
+		{"생산", wordStartWeight}, {"산되", 1}, {"되는", 1}, {"는가", wordEndWeight},
+		{"\x02생", 1}, {"\x02산", 1}, {"\x02되", 1}, {"\x02는", 1}, {"\x02가", 1}}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if diff := cmp.Diff(tt.want, s.queryTerms(tt.in), cmp.AllowUnexported(qterm{})); diff != "" {
