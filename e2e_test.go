@@ -45,6 +45,14 @@ func (s *syncBuffer) String() string {
 // returns the base URL and the fake LLM; both stop when the test ends.
 func startServer(t testing.TB, env map[string]string) (baseURL string, llm *fakellm.Server) {
 	t.Helper()
+	baseURL, llm, _ = startStoppableServer(t, env)
+	return baseURL, llm
+}
+
+// startStoppableServer is startServer that also returns a function that
+// stops the server (as SIGTERM would) and waits until run has returned.
+func startStoppableServer(t testing.TB, env map[string]string) (baseURL string, llm *fakellm.Server, stop func()) {
+	t.Helper()
 	llm = fakellm.New(fakellm.Options{})
 	t.Cleanup(llm.Close)
 	vars := map[string]string{
@@ -65,17 +73,21 @@ func startServer(t testing.TB, env map[string]string) (baseURL string, llm *fake
 	go func() {
 		errc <- run(ctx, []string{"serve"}, func(k string) string { return vars[k] }, &stdout, &stderr)
 	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("server: %v\nstderr:\n%s", err, stderr.String())
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-errc:
+				if err != nil {
+					t.Errorf("server: %v\nstderr:\n%s", err, stderr.String())
+				}
+			case <-time.After(15 * time.Second):
+				t.Errorf("server did not stop within 15s")
 			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("server did not stop within 15s")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -86,12 +98,12 @@ func startServer(t testing.TB, env map[string]string) (baseURL string, llm *fake
 		if out := stdout.String(); strings.Contains(out, "listening on ") {
 			line := out[strings.Index(out, "listening on ")+len("listening on "):]
 			baseURL = strings.Fields(line)[0]
-			return baseURL, llm
+			return baseURL, llm, stop
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("server did not start\nstderr:\n%s", stderr.String())
-	return "", nil
+	return "", nil, nil
 }
 
 type wireEvent struct {
@@ -545,5 +557,24 @@ func TestE2EElasticsearch(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz with the cluster gone: %d", resp.StatusCode)
+	}
+}
+
+// TestE2EShutdownEndsStreams: on shutdown an open stream gets its run's
+// final event, an error saying the server is restarting, and ends. (That
+// serve also waits for the event to be written before the process exits
+// is not visible in-process.)
+func TestE2EShutdownEndsStreams(t *testing.T) {
+	base, llm, stop := startStoppableServer(t, nil)
+	llm.SetScript(fakellm.Script{Tokens: []string{"partial ", "answer"}, Break: fakellm.BreakHang, BreakAfter: 1})
+	resp := streamGet(t, base, "What is SSE?", nil, nil)
+	readSSE(t, resp.Body, func(e wireEvent) bool { return e.Type == "token" })
+	stop()
+	rest := readSSE(t, resp.Body, nil)
+	if len(rest) == 0 || rest[len(rest)-1].Type != "error" {
+		t.Fatalf("after shutdown the stream got %+v", rest)
+	}
+	if e := contentOf[v1.Error](t, rest[len(rest)-1]); e.Code != "cancelled" || !e.Retryable {
+		t.Errorf("error = %+v", e)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"ragchat/api"
@@ -68,6 +69,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	})
 	defer runner.Close()
 
+	var streams sync.WaitGroup
 	mux := http.NewServeMux()
 	api.New(mux, api.Deps{
 		Runs:          runner,
@@ -77,6 +79,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Ready:         svc.ready,
 		Metrics:       metrics,
 		Logger:        log,
+		Streams:       &streams,
 	}, api.Config{
 		Heartbeat:       cfg.Heartbeat,
 		MaxMessageChars: cfg.MaxMessageChars,
@@ -114,6 +117,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	runner.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	streamsDone := make(chan struct{})
+	go func() { streams.Wait(); close(streamsDone) }()
+	select {
+	case <-streamsDone:
+	case <-shutdownCtx.Done():
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -54,6 +55,10 @@ type Deps struct {
 	Ready   map[string]func(context.Context) error
 	Metrics *Metrics
 	Logger  *slog.Logger
+	// Streams, when set, counts open event streams, so that a shutdown can
+	// wait for them to deliver their last event (streams that took their
+	// connection over are not tracked by http.Server.Shutdown).
+	Streams *sync.WaitGroup
 }
 
 // Config sets the API's limits and defaults.

@@ -155,6 +155,9 @@ func (s *server) follow(run *rag.Run, after int) *huma.StreamResponse {
 			return
 		}
 		r, w := humago.Unwrap(hctx)
+		if s.deps.Streams != nil {
+			s.deps.Streams.Add(1)
+		}
 		// Over HTTP/1 the stream takes the connection over, so that an idle
 		// stream costs a small goroutine instead of net/http's handler
 		// stack and buffers (see sink.go). HTTP/2 streams stay in net/http.
@@ -171,6 +174,9 @@ func (s *server) follow(run *rag.Run, after int) *huma.StreamResponse {
 // pump writes a run's events to a subscriber until the run ends, the
 // client goes away or a write fails.
 func (s *server) pump(sink eventSink, run *rag.Run, after int) {
+	if s.deps.Streams != nil {
+		defer s.deps.Streams.Done()
+	}
 	defer sink.close()
 	unsubscribe := run.Subscribe()
 	defer unsubscribe()
