@@ -491,7 +491,7 @@ func BenchmarkIngest10k(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				in := &rag.Ingester{Documents: documentStore{db}, Index: ix, Embedder: offline.NewHashEmbedder(0)}
+				in := &rag.Ingester{Documents: db.DocumentStore(), Index: ix, Embedder: offline.NewHashEmbedder(0)}
 				b.StartTimer()
 				start := time.Now()
 				for _, d := range docs {

@@ -124,7 +124,7 @@ func openServices(ctx context.Context, cfg *config, log *slog.Logger) (_ *servic
 		x.TokenDelay = cfg.ExtractiveDelay
 		s.generator = x
 	}
-	s.ingester = &rag.Ingester{Documents: documentStore{s.db}, Index: s.index, Embedder: s.embedder}
+	s.ingester = &rag.Ingester{Documents: s.db.DocumentStore(), Index: s.index, Embedder: s.embedder}
 	return s, nil
 }
 
@@ -207,18 +207,6 @@ func ingestSample(ctx context.Context, in *rag.Ingester) (int, error) {
 		return nil
 	})
 	return n, err
-}
-
-// documentStore adapts the SQL store to rag.DocumentStore.
-type documentStore struct{ db *store.DB }
-
-func (d documentStore) SaveDocument(ctx context.Context, doc rag.Document, chunks []rag.Chunk) (rag.Document, bool, error) {
-	saved, outcome, err := d.db.SaveDocument(ctx, doc, chunks)
-	return saved, outcome != store.Unchanged, err
-}
-
-func (d documentStore) DeleteDocument(ctx context.Context, id string) error {
-	return d.db.DeleteDocument(ctx, id)
 }
 
 // documentService is the API's view of documents: the ingester writes, the

@@ -38,16 +38,6 @@ func (d docService) ListDocuments(ctx context.Context, cursor string, limit int)
 	return d.db.ListDocuments(ctx, cursor, limit)
 }
 
-type saver struct{ db *store.DB }
-
-func (s saver) SaveDocument(ctx context.Context, doc rag.Document, chunks []rag.Chunk) (rag.Document, bool, error) {
-	saved, outcome, err := s.db.SaveDocument(ctx, doc, chunks)
-	return saved, outcome != store.Unchanged, err
-}
-
-func (s saver) DeleteDocument(ctx context.Context, id string) error {
-	return s.db.DeleteDocument(ctx, id)
-}
 
 func newDocServer(t *testing.T, cfg api.Config) (string, *embedded.Store) {
 	t.Helper()
@@ -66,7 +56,7 @@ func newDocServer(t *testing.T, cfg api.Config) (string, *embedded.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	in := &rag.Ingester{Documents: saver{db}, Index: ix, Embedder: offline.NewHashEmbedder(0)}
+	in := &rag.Ingester{Documents: db.DocumentStore(), Index: ix, Embedder: offline.NewHashEmbedder(0)}
 	mux := http.NewServeMux()
 	api.New(mux, api.Deps{Documents: docService{in, db}}, cfg)
 	srv := httptest.NewServer(mux)
