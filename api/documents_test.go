@@ -38,7 +38,6 @@ func (d docService) ListDocuments(ctx context.Context, cursor string, limit int)
 	return d.db.ListDocuments(ctx, cursor, limit)
 }
 
-
 func newDocServer(t *testing.T, cfg api.Config) (string, *embedded.Store) {
 	t.Helper()
 	ctx := context.Background()
