@@ -117,13 +117,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	runner.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Shutdown stops accepting and waits for the requests it tracks; a
+	// stream that took its connection over has counted itself in streams
+	// before leaving net/http's tracking, so after Shutdown none is added
+	// and waiting for them is safe.
+	err = srv.Shutdown(shutdownCtx)
 	streamsDone := make(chan struct{})
 	go func() { streams.Wait(); close(streamsDone) }()
 	select {
 	case <-streamsDone:
 	case <-shutdownCtx.Done():
 	}
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -162,7 +162,7 @@ func (s *server) follow(run *rag.Run, after int) *huma.StreamResponse {
 		// stream costs a small goroutine instead of net/http's handler
 		// stack and buffers (see sink.go). HTTP/2 streams stay in net/http.
 		if r.ProtoMajor == 1 {
-			if sink, err := hijackSink(w); err == nil {
+			if sink, ok := hijackSink(w); ok {
 				go s.pump(sink, run, after)
 				return
 			}

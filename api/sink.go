@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -69,25 +68,26 @@ const streamHead = "HTTP/1.1 200 OK\r\n" +
 	"Connection: close\r\n" +
 	"\r\n"
 
-var errNoHijack = errors.New("sse: connection cannot be taken over")
-
-// hijackSink takes the connection over. net/http's buffers are dropped:
-// nothing of the request is left to read, and events go straight to the
-// socket, one write each.
-func hijackSink(w http.ResponseWriter) (*connSink, error) {
+// hijackSink takes the connection over; ok is false when net/http cannot
+// hand it over (then the stream stays in net/http). net/http's buffers are
+// dropped: nothing of the request is left to read, and events go straight
+// to the socket, one write each. The caller's pump ends at once when the
+// client is already gone.
+func hijackSink(w http.ResponseWriter) (sink *connSink, ok bool) {
 	// A pipelined request left in the returned reader is never served:
 	// the response says Connection: close.
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		return nil, errNoHijack
+		return nil, false
 	}
 	s := &connSink{conn: conn, done: make(chan struct{})}
 	if err := s.write([]byte(streamHead)); err != nil {
-		conn.Close()
-		return nil, err
+		// The connection is ours but dead: writes will fail and end the stream.
+		close(s.done)
+		return s, true
 	}
 	go s.watch()
-	return s, nil
+	return s, true
 }
 
 // watch waits for the client to close its side.

@@ -1,7 +1,7 @@
 // Package embedded is ragchat's default search store: an in-process index
 // of chunks with BM25 over Hangul-aware tokens (package tokenize, plus
 // phrase terms for adjacent words and half-weight syllable terms for
-// Hangul; questions lose their English function words) and cosine similarity over
+// Hangul; English function words weigh less in questions) and cosine similarity over
 // int8-quantised vectors, fused in hybrid mode by score (fusion.Scores, the
 // default, tuned for the hash embedder) or reciprocal rank (fusion.RRF, for
 // semantic embedders). It is persisted in a directory (a snapshot plus a
@@ -329,14 +329,11 @@ const maxSyllableShare = 0.3
 func syllables(toks []string) []string {
 	var out []string
 	for i, t := range toks {
-		r1, n1 := utf8.DecodeRuneInString(t)
-		if n1 == len(t) || !isBigrammed(r1) {
+		if !isBigram(t) {
 			continue
 		}
+		_, n1 := utf8.DecodeRuneInString(t)
 		r2, n2 := utf8.DecodeRuneInString(t[n1:])
-		if n1+n2 != len(t) {
-			continue
-		}
 		out = append(out, syllablePrefix+t[:n1])
 		if i+1 < len(toks) {
 			if next, _ := utf8.DecodeRuneInString(toks[i+1]); next == r2 && len(toks[i+1]) > n2 {
