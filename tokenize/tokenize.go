@@ -63,6 +63,17 @@ func Tokens(s string) []string {
 // AppendTokens appends the tokens of s to dst and returns it; it lets hot
 // loops reuse a slice.
 func AppendTokens(dst []string, s string) []string {
+	return appendTokens(dst, s, true)
+}
+
+// AppendWords is AppendTokens without stemming: words as written, folded
+// ("Grew" is "grew", not "grow"), for lookups in tables of real words such
+// as package wordvec's.
+func AppendWords(dst []string, s string) []string {
+	return appendTokens(dst, s, false)
+}
+
+func appendTokens(dst []string, s string, stem bool) []string {
 	if !isASCII(s) {
 		s = norm.NFKC.String(s)
 	}
@@ -81,7 +92,11 @@ func AppendTokens(dst []string, s string) []string {
 				dst = append(dst, string(run[i:i+2]))
 			}
 		case latin:
-			dst = append(dst, Stem(string(run)))
+			if stem {
+				dst = append(dst, Stem(string(run)))
+			} else {
+				dst = append(dst, string(run))
+			}
 		default:
 			dst = append(dst, string(run))
 		}

@@ -13,11 +13,13 @@ import (
 
 	"ragchat/rag"
 	"ragchat/rag/offline"
+	"ragchat/wordvec"
 )
 
 // Synthetic corpus: words drawn from a Zipf distribution over a vocabulary
-// of made-up English-like and Korean words, so postings lengths and vector
-// sparsity resemble real text.
+// of real English words (package wordvec's, in order of frequency, so word
+// matching sees realistic word lists) and made-up Korean words, so postings
+// lengths and vector sparsity resemble real text.
 type synth struct {
 	vocab []string
 	zipf  *rand.Zipf
@@ -26,7 +28,15 @@ type synth struct {
 
 func newSynth(seed uint64) *synth {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	syl := []string{"ka", "ri", "mo", "ten", "sul", "bar", "qui", "on", "dre", "lix", "pa", "vor", "nel", "tos", "emi"}
+	table, err := wordvec.Default()
+	if err != nil {
+		panic(err)
+	}
+	english := make([]string, table.Len())
+	for _, w := range table.Words() {
+		id, _ := table.ID(w)
+		english[id] = w
+	}
 	hangul := []rune("가나다라마바사아자차카타파하기니디리미비시이지치키티피히고노도로모보소오조초코토포호")
 	vocab := make([]string, 30000)
 	for i := range vocab {
@@ -36,9 +46,7 @@ func newSynth(seed uint64) *synth {
 				b.WriteRune(hangul[rng.IntN(len(hangul))])
 			}
 		} else {
-			for range 2 + rng.IntN(3) {
-				b.WriteString(syl[rng.IntN(len(syl))])
-			}
+			b.WriteString(english[i])
 		}
 		vocab[i] = b.String()
 	}
@@ -115,9 +123,21 @@ func benchStore(b *testing.B, n int) *Store {
 func BenchmarkSearch(b *testing.B) {
 	emb := offline.NewHashEmbedder(0)
 	for _, n := range []int{10_000, 100_000} {
-		for _, mode := range []rag.SearchMode{rag.ModeHybrid, rag.ModeBM25, rag.ModeVector} {
+		for _, mode := range []rag.SearchMode{rag.ModeHybrid, "hybrid-without-word-matching", rag.ModeBM25, rag.ModeVector} {
 			b.Run(fmt.Sprintf("chunks=%d/mode=%s", n, mode), func(b *testing.B) {
 				s := benchStore(b, n)
+				if mode == "hybrid-without-word-matching" {
+					// The same index, the rerank skipped (the word lists stay).
+					mode = rag.ModeHybrid
+					s.mu.Lock()
+					s.opts.WordWeight = -1
+					s.mu.Unlock()
+					defer func() {
+						s.mu.Lock()
+						s.opts.WordWeight = DefaultWordWeight
+						s.mu.Unlock()
+					}()
+				}
 				syn := newSynth(99)
 				queries := make([]rag.Query, 256)
 				for i := range queries {

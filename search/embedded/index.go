@@ -21,6 +21,7 @@ type index struct {
 	dims int // vector dimension, 0 until the first chunk with a vector
 
 	chunks []rag.Chunk // Vector always nil; ID "" marks a free slot
+	words  [][]int32   // the chunk's softmatch.WordIDs; nil without word vectors
 	docLen []uint32    // BM25 document length in tokens
 	scale  []float32   // dequantisation factor of the slot's vector; 0 = no vector
 	cols   [][]int8    // dims columns of quantised vector components, one entry per slot
@@ -68,7 +69,8 @@ type entry struct {
 	chunk rag.Chunk         // Vector nil
 	terms map[uint64]uint32 // by termKey
 	len   uint32
-	vec   []int8 // nil when the chunk has no vector
+	words []int32 // softmatch.WordIDs of the chunk
+	vec   []int8  // nil when the chunk has no vector
 	scale float32
 }
 
@@ -156,6 +158,7 @@ func (ix *index) removeSlot(s uint32) {
 		ix.scale[s] = 0
 	}
 	*c = rag.Chunk{}
+	ix.words[s] = nil
 	ix.free = append(ix.free, s)
 	ix.live--
 }
@@ -170,6 +173,7 @@ func (ix *index) add(e *entry) {
 	} else {
 		s = uint32(len(ix.chunks))
 		ix.chunks = append(ix.chunks, rag.Chunk{})
+		ix.words = append(ix.words, nil)
 		ix.docLen = append(ix.docLen, 0)
 		ix.scale = append(ix.scale, 0)
 		for j := range ix.cols {
@@ -177,6 +181,7 @@ func (ix *index) add(e *entry) {
 		}
 	}
 	ix.chunks[s] = e.chunk
+	ix.words[s] = e.words
 	ix.docLen[s] = e.len
 	ix.totalLen += uint64(e.len)
 	for term, tf := range e.terms {
@@ -203,6 +208,16 @@ func (ix *index) add(e *entry) {
 	}
 	ix.byDoc[e.chunk.DocumentID] = append(ix.byDoc[e.chunk.DocumentID], s)
 	ix.live++
+}
+
+// wordsOf returns the softmatch word IDs of an indexed chunk.
+func (ix *index) wordsOf(c rag.Chunk) []int32 {
+	for _, s := range ix.byDoc[c.DocumentID] {
+		if ix.chunks[s].ID == c.ID {
+			return ix.words[s]
+		}
+	}
+	return nil
 }
 
 // hit is a scored slot.
