@@ -27,7 +27,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -107,14 +106,10 @@ const (
 	DefaultPhraseWeight = 0.3
 	DefaultVectorWeight = 0.02
 	DefaultWindow       = 50
-	// DefaultWordWeight and DefaultRerankDepth: word-vector matching at
-	// weight 1 over the best 50 candidates. Measured with ragchat eval on
-	// en_squad11_dev (tuning half A / held-out half B), hybrid R@10 0.960 /
-	// 0.966 -> 0.970 / 0.978 and R@1 0.818 / 0.792 -> 0.814 / 0.804;
-	// weights 0.75-1.25 alike, 1.5 and up lose R@1, depth 30-100 alike.
+	// DefaultWordWeight and DefaultRerankDepth: see softmatch.DefaultWeight.
 	// Korean questions are unaffected (the table is English).
-	DefaultWordWeight  = 1.0
-	DefaultRerankDepth = 50
+	DefaultWordWeight  = softmatch.DefaultWeight
+	DefaultRerankDepth = softmatch.DefaultDepth
 )
 
 func (o *Options) fill() {
@@ -819,8 +814,7 @@ func (s *Store) Search(ctx context.Context, q rag.Query) ([]rag.Passage, error) 
 	return fused[:min(k, len(fused))], nil
 }
 
-// rerank reorders fused hybrid results by their fused score plus
-// WordWeight times their softmatch score, each divided by the list's best.
+// rerank reorders fused hybrid results by word matching (softmatch.Rerank).
 // A query word's weight is its BM25 IDF (by its stem), so words common in
 // this index count as little here as they do in BM25. Called with s.mu
 // held for reading.
@@ -835,26 +829,7 @@ func (s *Store) rerank(text string, ps []rag.Passage) []rag.Passage {
 		}
 		return math.Log(1 + (n-df+0.5)/(df+0.5))
 	})
-	if q.Empty() || len(ps) < 2 {
-		return ps
-	}
-	word := make([]float64, len(ps))
-	var hiFused, hiWord float64
-	for i, p := range ps {
-		word[i] = q.Score(ix.wordsOf(p.Chunk))
-		hiFused, hiWord = max(hiFused, p.Score), max(hiWord, word[i])
-	}
-	if hiWord == 0 || hiFused <= 0 {
-		return ps
-	}
-	out := make([]rag.Passage, len(ps))
-	copy(out, ps)
-	for i := range out {
-		out[i].Score = max(out[i].Score, 0)/hiFused + s.opts.WordWeight*word[i]/hiWord
-	}
-	// Stable: equal scores keep the fused order.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	return out
+	return softmatch.Rerank(q, ps, s.opts.WordWeight, func(p rag.Passage) []int32 { return ix.wordsOf(p.Chunk) })
 }
 
 func (s *Store) passages(hits []hit) []rag.Passage {
