@@ -274,8 +274,9 @@ func openElastic(ctx context.Context, cfg *config, dims int, log *slog.Logger) (
 	if cfg.Embedder == "hash" {
 		// Rank like the embedded store: the hash embedder's vectors are a
 		// weak signal that score fusion weighs in, where RRF would give
-		// them a full vote.
+		// them a full vote; word vectors bring what spellings miss.
 		ecfg.Fusion, ecfg.VectorWeight = elastic.FusionScores, embedded.DefaultVectorWeight
+		ecfg.WordWeight = embedded.DefaultWordWeight
 	}
 	if cfg.ElasticCACert != "" {
 		var err error

@@ -23,6 +23,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 
 	"ragchat/rag"
+	"ragchat/wordvec"
 )
 
 // DefaultIndex is the alias name used when Config.Index is empty.
@@ -82,6 +83,13 @@ type Config struct {
 	// Window is how many hits each list contributes to hybrid fusion
 	// (at least the query's K); 0 means DefaultWindow.
 	Window int
+	// WordWeight, when > 0, reorders hybrid results by word matching with
+	// English word vectors (package softmatch) at this weight, over the
+	// best softmatch.DefaultDepth, as search/embedded does by default with
+	// score fusion. Word weights come from the candidates
+	// (softmatch.CandidateIDF): the index's own document frequencies would
+	// cost another request per query.
+	WordWeight float64
 
 	// Timeout bounds each request to Elasticsearch; 0 means 30s, negative
 	// means no bound beyond the caller's context.
@@ -105,6 +113,8 @@ type Store struct {
 	fusion   string
 	vecW     float64
 	window   int
+	wordW    float64
+	words    *wordvec.Table // nil when word matching is off
 	timeout  time.Duration
 }
 
@@ -138,6 +148,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if s.window <= 0 {
 		s.window = DefaultWindow
+	}
+	if cfg.WordWeight > 0 {
+		t, err := wordvec.Default()
+		if err != nil {
+			return nil, fmt.Errorf("elastic: open: %w", err)
+		}
+		s.wordW, s.words = cfg.WordWeight, t
 	}
 	if s.timeout == 0 {
 		s.timeout = 30 * time.Second

@@ -14,6 +14,7 @@ import (
 
 	"ragchat/rag"
 	"ragchat/search/fusion"
+	"ragchat/search/softmatch"
 )
 
 // maxWindow caps how many hits one list fetches: num_candidates is
@@ -50,9 +51,13 @@ func (s *Store) Search(ctx context.Context, q rag.Query) ([]rag.Passage, error) 
 		return []rag.Passage{}, nil
 	}
 	window := k
+	depth := k // how many fused passages go on to word matching
 	if mode == rag.ModeHybrid {
+		if s.words != nil {
+			depth = min(max(k, softmatch.DefaultDepth), maxWindow)
+		}
 		// Fusion needs more than k from each list to find what both agree on.
-		window = min(max(s.window, k), maxWindow)
+		window = min(max(s.window, depth), maxWindow)
 	}
 
 	var filter []types.Query
@@ -118,14 +123,26 @@ func (s *Store) Search(ctx context.Context, q rag.Query) ([]rag.Passage, error) 
 			lists[i].Weight = s.vecW
 		}
 	}
-	if len(lists) == 1 {
-		ps := lists[0].Passages
-		return ps[:min(k, len(ps))], nil
+	var ps []rag.Passage
+	switch {
+	case len(lists) == 1:
+		ps = lists[0].Passages
+	case s.fusion == FusionScores:
+		ps = fusion.Scores(depth, lists...)
+	default:
+		ps = fusion.RRF(fusion.DefaultK, depth, lists...)
 	}
-	if s.fusion == FusionScores {
-		return fusion.Scores(k, lists...), nil
+	if mode == rag.ModeHybrid && s.words != nil && len(ps) > 1 {
+		words := make([][]int32, len(ps))
+		pos := make(map[string]int, len(ps))
+		for i, p := range ps {
+			words[i] = softmatch.WordIDs(s.words, p.Chunk.Title, p.Chunk.Heading, p.Chunk.Text)
+			pos[p.Chunk.ID] = i
+		}
+		wq := softmatch.NewQuery(s.words, q.Text, softmatch.DefaultThreshold, softmatch.CandidateIDF(s.words, words))
+		ps = softmatch.Rerank(wq, ps, s.wordW, func(p rag.Passage) []int32 { return words[pos[p.Chunk.ID]] })
 	}
-	return fusion.RRF(fusion.DefaultK, k, lists...), nil
+	return ps[:min(k, len(ps))], nil
 }
 
 // passages reads one _msearch answer.

@@ -63,7 +63,7 @@ func TestSampleQuestionsAnswerAlike(t *testing.T) {
 	srv := estest.NewServer(estest.Options{})
 	defer srv.Close()
 	es, err := elastic.Open(ctx, elastic.Config{Addresses: []string{srv.URL}, Dims: emb.Dimensions(),
-		Fusion: elastic.FusionScores, VectorWeight: embedded.DefaultVectorWeight})
+		Fusion: elastic.FusionScores, VectorWeight: embedded.DefaultVectorWeight, WordWeight: embedded.DefaultWordWeight})
 	if err != nil {
 		t.Fatal(err)
 	}
