@@ -100,6 +100,33 @@ func (d *DB) EachChunk(ctx context.Context, batch int, fn func([]rag.Chunk) erro
 	}
 }
 
+// SetVectors stores new vectors for chunks already stored (after the
+// embedder changed), in one transaction. A chunk whose document was
+// replaced or deleted meanwhile (its text at that position differs or is
+// gone) keeps what it has: the vector was made from the old text.
+func (d *DB) SetVectors(ctx context.Context, chunks []rag.Chunk) error {
+	if len(chunks) == 0 {
+		return nil
+	}
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("set vectors", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `UPDATE chunks SET vector = $1
+		WHERE document_id = $2 AND position = $3 AND heading = $4 AND text = $5`)
+	if err != nil {
+		return wrap("set vectors", err)
+	}
+	defer stmt.Close()
+	for _, c := range chunks {
+		if _, err := stmt.ExecContext(ctx, encodeVector(c.Vector), c.DocumentID, c.Position, c.Heading, c.Text); err != nil {
+			return wrap("set vectors", err)
+		}
+	}
+	return wrap("set vectors", tx.Commit())
+}
+
 func (d *DB) queryChunks(ctx context.Context, query string, args ...any) ([]rag.Chunk, error) {
 	rows, err := d.sql.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -375,3 +375,67 @@ func TestEachChunk(t *testing.T) {
 		}
 	})
 }
+
+func TestSetVectors(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		mustSave(t, db, rag.Document{ID: "a", Title: "A", Text: "alpha"}, makeChunks(3, "alpha"), store.Created)
+		mustSave(t, db, rag.Document{ID: "b", Title: "B", Text: "beta"}, makeChunks(2, "beta"), store.Created)
+		chunks, err := db.Chunks(ctx, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range chunks {
+			chunks[i].Vector = []float32{9, float32(i)}
+		}
+		// A chunk whose text changed since it was read keeps its vector,
+		// and so does one that does not exist.
+		stale := chunks[2]
+		stale.Text = "not what is stored"
+		update := append(chunks[:2:2], stale, rag.Chunk{DocumentID: "gone", Position: 0, Vector: []float32{1}})
+		if err := db.SetVectors(ctx, update); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Chunks(ctx, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := makeChunks(3, "alpha")
+		want[0].Vector, want[1].Vector = []float32{9, 0}, []float32{9, 1}
+		for i := range got {
+			if diff := cmp.Diff(want[i].Vector, got[i].Vector); diff != "" {
+				t.Errorf("chunk %d vector (-want +got):\n%s", i, diff)
+			}
+		}
+		other, err := db.Chunks(ctx, "b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(makeChunks(2, "beta")[1].Vector, other[1].Vector); diff != "" {
+			t.Errorf("another document's vector changed (-want +got):\n%s", diff)
+		}
+		if err := db.SetVectors(ctx, nil); err != nil {
+			t.Errorf("SetVectors(nil) = %v", err)
+		}
+	})
+}
+
+func TestSettings(t *testing.T) {
+	eachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if v, ok, err := db.Setting(ctx, "embedder"); err != nil || ok || v != "" {
+			t.Fatalf("Setting of a new store = %q, %v, %v; want none", v, ok, err)
+		}
+		for _, v := range []string{"hash/512/abc", "openai/text-embedding-3-small/1536", ""} {
+			if err := db.SetSetting(ctx, "embedder", v); err != nil {
+				t.Fatal(err)
+			}
+			if got, ok, err := db.Setting(ctx, "embedder"); err != nil || !ok || got != v {
+				t.Fatalf("Setting = %q, %v, %v; want %q", got, ok, err, v)
+			}
+		}
+		if _, ok, _ := db.Setting(ctx, "other"); ok {
+			t.Error("an unset key has a value")
+		}
+	})
+}
