@@ -234,7 +234,7 @@ func reindexCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("reindex: unexpected arguments %q", rest)
 	}
 	start := time.Now()
-	if err := reindex(ctx, data.services); err != nil {
+	if err := reindex(ctx, data.services, false); err != nil {
 		return fmt.Errorf("reindex: %w", err)
 	}
 	n, err := data.index.Count(ctx)

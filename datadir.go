@@ -106,7 +106,50 @@ func rebuildIfEmpty(ctx context.Context, s *services, log *slog.Logger) error {
 		return nil
 	}
 	log.Info("rebuilding the search index from the documents", "documents", ndocs)
-	return reindex(ctx, s)
+	return reindex(ctx, s, false)
+}
+
+// embedderKey is the settings key under which the identity of the embedder
+// that made the stored vectors is kept.
+const embedderKey = "embedder"
+
+// checkEmbedder makes sure the stored vectors were made by the configured
+// embedder. Vectors of two embedders (two models, or two builds of the hash
+// embedder) cannot be compared even when their dimensions agree, and
+// searching one with the other quietly returns the wrong passages. When
+// the recorded identity differs, or none was recorded (data from a build
+// before identities), every chunk is embedded again and the index rebuilt.
+func checkEmbedder(ctx context.Context, s *services, log *slog.Logger) error {
+	e, ok := s.embedder.(interface{ Identity() string })
+	if !ok {
+		return nil
+	}
+	id := e.Identity()
+	stored, recorded, err := s.db.Setting(ctx, embedderKey)
+	if err != nil {
+		return fmt.Errorf("read the embedder of the stored vectors: %w", err)
+	}
+	if recorded && stored == id {
+		return nil
+	}
+	ndocs, err := s.db.CountDocuments(ctx)
+	if err != nil {
+		return fmt.Errorf("count documents: %w", err)
+	}
+	if ndocs > 0 {
+		was := stored
+		if !recorded {
+			was = "not recorded"
+		}
+		log.Warn("the stored vectors were made by another embedder: embedding every chunk again", "was", was, "now", id, "documents", ndocs)
+		if err := reindex(ctx, s, true); err != nil {
+			return fmt.Errorf("re-embed for %s: %w", id, err)
+		}
+	}
+	if err := s.db.SetSetting(ctx, embedderKey, id); err != nil {
+		return fmt.Errorf("record the embedder: %w", err)
+	}
+	return nil
 }
 
 // dataSession is the data directory opened for writing by a command:
@@ -136,6 +179,10 @@ func openForWriting(ctx context.Context, cfg *config, holder string, log *slog.L
 	}
 	svc, err := openServices(ctx, cfg, log)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkEmbedder(ctx, svc, log); err != nil {
+		svc.Close()
 		return nil, err
 	}
 	if err := rebuildIfEmpty(ctx, svc, log); err != nil {

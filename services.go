@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"ragchat/docs"
@@ -150,33 +151,50 @@ func (s *services) ingestSampleIfEmpty(ctx context.Context, cfg *config, log *sl
 	return nil
 }
 
-// reindex puts every stored chunk into the search index again. Stored
-// vectors are reused when they fit the current embedder; chunks embedded by
-// another embedder (another dimension) are embedded again.
-func reindex(ctx context.Context, s *services) error {
+// reindex rebuilds the search index from the stored chunks. Chunks whose
+// vectors do not fit the embedder (another dimension; every chunk when all
+// is set, after the embedder changed) are embedded again, and their new
+// vectors are stored too, so the next rebuild does not repeat the work.
+func reindex(ctx context.Context, s *services, all bool) error {
 	probe, err := s.embedder.Embed(ctx, []string{"dimension probe"})
 	if err != nil {
 		return fmt.Errorf("embedder: %w", err)
 	}
 	dims := len(probe[0])
-	each := func(fn func([]rag.Chunk) error) error {
-		return s.db.EachChunk(ctx, 500, func(chunks []rag.Chunk) error {
-			var stale []int
-			var texts []string
-			for i, c := range chunks {
-				if len(c.Vector) != dims {
-					stale = append(stale, i)
-					texts = append(texts, rag.EmbeddingText(c))
-				}
+	refresh := func(chunks []rag.Chunk) error {
+		var stale []rag.Chunk
+		var texts []string
+		for _, c := range chunks {
+			if all || len(c.Vector) != dims {
+				stale = append(stale, c)
+				texts = append(texts, rag.EmbeddingText(c))
 			}
-			if len(stale) > 0 {
-				vecs, err := s.embedder.Embed(ctx, texts)
-				if err != nil {
-					return fmt.Errorf("embed %d chunks: %w", len(texts), err)
-				}
-				for j, i := range stale {
-					chunks[i].Vector = vecs[j]
-				}
+		}
+		if len(stale) == 0 {
+			return nil
+		}
+		vecs, err := s.embedder.Embed(ctx, texts)
+		if err != nil {
+			return fmt.Errorf("embed %d chunks: %w", len(texts), err)
+		}
+		for i := range stale {
+			stale[i].Vector = vecs[i]
+		}
+		for i, j := 0, 0; i < len(chunks) && j < len(stale); i++ {
+			if chunks[i].ID == stale[j].ID {
+				chunks[i].Vector = stale[j].Vector
+				j++
+			}
+		}
+		if err := s.db.SetVectors(ctx, stale); err != nil {
+			return fmt.Errorf("store new vectors: %w", err)
+		}
+		return nil
+	}
+	each := func(fn func([]rag.Chunk) error) error {
+		return eachDocumentBatch(ctx, s.db, func(chunks []rag.Chunk) error {
+			if err := refresh(chunks); err != nil {
+				return err
 			}
 			return fn(chunks)
 		})
@@ -187,6 +205,46 @@ func reindex(ctx context.Context, s *services) error {
 		return r.Reindex(ctx, each)
 	}
 	return each(func(chunks []rag.Chunk) error { return s.index.Index(ctx, chunks) })
+}
+
+// reindexBatch is how many stored chunks a rebuild reads at a time.
+const reindexBatch = 500
+
+// eachDocumentBatch calls fn with every stored chunk, in batches that never
+// split a document: a store's Index replaces a document's chunks with the
+// batch's, so a document cut across two batches would keep only its second
+// part. A batch ends before the last document of a full page; that
+// document's chunks open the next batch.
+func eachDocumentBatch(ctx context.Context, db *store.DB, fn func([]rag.Chunk) error) error {
+	var carry []rag.Chunk
+	err := db.EachChunk(ctx, reindexBatch, func(page []rag.Chunk) error {
+		chunks := append(carry, page...)
+		carry = nil
+		if len(page) == reindexBatch {
+			last := chunks[len(chunks)-1].DocumentID
+			cut := len(chunks)
+			for cut > 0 && chunks[cut-1].DocumentID == last {
+				cut--
+			}
+			if cut > 0 {
+				// Copied: the next page is appended to it.
+				carry = slices.Clone(chunks[cut:])
+				chunks = chunks[:cut]
+			} else {
+				// One document fills the batch so far: keep gathering.
+				carry = chunks
+				return nil
+			}
+		}
+		return fn(chunks)
+	})
+	if err != nil {
+		return err
+	}
+	if len(carry) > 0 {
+		return fn(carry)
+	}
+	return nil
 }
 
 func ingestSample(ctx context.Context, in *rag.Ingester) (int, error) {

@@ -2,9 +2,12 @@ package offline
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
+	"sync"
 	"unicode/utf8"
 
 	"ragchat/rag"
@@ -32,6 +35,9 @@ const DefaultHashDimensions = 512
 type HashEmbedder struct {
 	dims int
 	cfg  hashConfig
+
+	identityOnce sync.Once
+	identity     string
 }
 
 // hashConfig holds the feature weights, measured with `ragchat eval` (see
@@ -57,6 +63,36 @@ func NewHashEmbedder(dims int) *HashEmbedder {
 		dims = DefaultHashDimensions
 	}
 	return &HashEmbedder{dims: dims, cfg: defaultHashConfig}
+}
+
+// identityProbes are texts whose vectors fingerprint the embedder: they
+// touch stemming, possessives, character n-grams, word pairs, Hangul
+// bigrams and NFKC folding, so that a change to any of them (in this
+// package or in package tokenize) changes Identity.
+var identityProbes = []string{
+	"The quick brown foxes jumped over the lazy dog's kennels, and grew tired.",
+	"칸트는 쾨니히스베르크에서 태어났다. ＡＰＩ는 HTTP/2 streams를 쓴다.",
+	"Erupted eruptions; 3.14 µs — naïve café.",
+}
+
+// Identity names what makes this embedder's vectors comparable: its
+// dimension and a fingerprint of the vectors of a few fixed texts. Vectors
+// stored under another identity (an earlier build whose tokenizer or
+// features differed) must be made again.
+func (e *HashEmbedder) Identity() string {
+	e.identityOnce.Do(func() {
+		vecs, _ := e.Embed(context.Background(), identityProbes)
+		h := fnv.New64a()
+		var b [4]byte
+		for _, v := range vecs {
+			for _, x := range v {
+				binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
+				h.Write(b[:])
+			}
+		}
+		e.identity = fmt.Sprintf("hash/%d/%016x", e.dims, h.Sum64())
+	})
+	return e.identity
 }
 
 // Dimensions returns the length of every vector Embed returns.

@@ -49,6 +49,15 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 	return out, nil
 }
 
+// Identity names what makes this embedder's vectors comparable: the model
+// and its dimension (known after Dimensions or Embed succeeded; until then
+// the dimension reads 0).
+func (e *Embedder) Identity() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return fmt.Sprintf("openai/%s/%d", e.cfg.EmbeddingModel, e.dims)
+}
+
 // Dimensions returns the vector dimension of the model, embedding a probe
 // text the first time (a failed probe is tried again on the next call).
 func (e *Embedder) Dimensions(ctx context.Context) (int, error) {

@@ -621,6 +621,36 @@ func (s *Store) Index(ctx context.Context, chunks []rag.Chunk) error {
 	return s.maybeCompact()
 }
 
+// Reindex makes the index hold exactly what each yields: every batch each
+// passes to fn is indexed (a batch must hold all of a document's chunks,
+// since Index replaces a document's chunks with the batch's), and the
+// documents each did not yield, such as one whose deletion was
+// interrupted, are removed at the end. Searches see the index throughout.
+func (s *Store) Reindex(ctx context.Context, each func(fn func([]rag.Chunk) error) error) error {
+	seen := map[string]bool{}
+	err := each(func(chunks []rag.Chunk) error {
+		for _, c := range chunks {
+			seen[c.DocumentID] = true
+		}
+		return s.Index(ctx, chunks)
+	})
+	if err != nil {
+		return fmt.Errorf("embedded: reindex: %w", err)
+	}
+	var gone []string
+	s.mu.RLock()
+	for id := range s.ix.byDoc {
+		if !seen[id] {
+			gone = append(gone, id)
+		}
+	}
+	s.mu.RUnlock()
+	if err := s.Delete(ctx, gone...); err != nil {
+		return fmt.Errorf("embedded: reindex: %w", err)
+	}
+	return nil
+}
+
 // Delete removes every chunk of the given documents.
 func (s *Store) Delete(ctx context.Context, documentIDs ...string) error {
 	if len(documentIDs) == 0 {
