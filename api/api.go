@@ -21,7 +21,7 @@ import (
 // Runs starts and finds answer runs (rag.Runner).
 type Runs interface {
 	Start(ctx context.Context, a rag.Ask) (*rag.Run, error)
-	Get(id string) (*rag.Run, error)
+	Get(ctx context.Context, id string) (*rag.Run, error)
 }
 
 // Conversations reads and deletes stored conversations.

@@ -423,7 +423,7 @@ func TestDisconnectCancelsAfterGrace(t *testing.T) {
 			var st v1.Start
 			json.Unmarshal(evs[0].Content, &st)
 			resp.Body.Close()
-			run, err := ts.runner.Get(st.RunID)
+			run, err := ts.runner.Get(context.Background(), st.RunID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -130,9 +130,12 @@ func (s *server) stream(ctx context.Context, ask rag.Ask, lastID, loc string) (*
 	var run *rag.Run
 	after := 0
 	if ok {
-		run, err = s.deps.Runs.Get(resume.RunID)
-		if err != nil {
+		run, err = s.deps.Runs.Get(ctx, resume.RunID)
+		if errors.Is(err, rag.ErrNotFound) {
 			return nil, s.problem(ctx, rag.NotFound("Last-Event-ID", "run %s is unknown or expired; ask again", resume.RunID), "header.")
+		}
+		if err != nil {
+			return nil, s.problem(ctx, err, "header.")
 		}
 		after = resume.Seq
 		s.deps.Metrics.Resumes.Inc()

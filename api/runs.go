@@ -53,7 +53,7 @@ func (s *server) registerRuns(api huma.API) {
 			after = last.Seq
 			s.deps.Metrics.Resumes.Inc()
 		}
-		run, err := s.deps.Runs.Get(in.RunID)
+		run, err := s.deps.Runs.Get(ctx, in.RunID)
 		if err != nil {
 			return nil, s.problem(ctx, err, "path.")
 		}
@@ -72,7 +72,7 @@ func (s *server) registerRuns(api huma.API) {
 		if !validRunID(in.RunID) {
 			return nil, s.problem(ctx, rag.NotFound("run_id", "no run %q", in.RunID), "path.")
 		}
-		run, err := s.deps.Runs.Get(in.RunID)
+		run, err := s.deps.Runs.Get(ctx, in.RunID)
 		if err != nil {
 			return nil, s.problem(ctx, err, "path.")
 		}

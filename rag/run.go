@@ -20,6 +20,7 @@ type Run struct {
 
 	cancel context.CancelCauseFunc
 	runner *Runner
+	remote bool // a mirror of a run on another instance (RunnerConfig.Share)
 
 	mu          sync.Mutex
 	events      []Event
@@ -142,6 +143,15 @@ func (r *Run) startIdleLocked() {
 		r.mu.Lock()
 		abandoned := r.subscribers == 0 && !r.finished
 		r.mu.Unlock()
+		if abandoned && r.runner.followedElsewhere(r) {
+			// A client follows it through another instance: wait again.
+			r.mu.Lock()
+			if r.subscribers == 0 && !r.finished {
+				r.idle.Reset(r.runner.cfg.Grace)
+			}
+			r.mu.Unlock()
+			return
+		}
 		if abandoned {
 			r.cancel(errAbandoned)
 		}
@@ -149,5 +159,17 @@ func (r *Run) startIdleLocked() {
 }
 
 // Stop cancels the run; its partial answer is kept and it ends with done,
-// finish_reason "stopped". Stopping a finished run changes nothing.
+// finish_reason "stopped". Stopping a finished run changes nothing. A
+// mirror of another instance's run asks that instance to stop it.
 func (r *Run) Stop() { r.cancel(errStopped) }
+
+// Remote reports whether the run is another instance's, followed here
+// through the RunShare.
+func (r *Run) Remote() bool { return r.remote }
+
+// subscribed reports whether anyone follows the run here.
+func (r *Run) subscribed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.subscribers > 0
+}

@@ -20,6 +20,9 @@ type RunnerConfig struct {
 	Logger          *slog.Logger
 	// OnFinish, if set, is called once per run with its final event (metrics).
 	OnFinish func(run *Run, final Event)
+	// Share, if set, publishes every run's events for other instances and
+	// lets Get find their runs (see RunShare).
+	Share RunShare
 }
 
 func (c *RunnerConfig) setDefaults() {
@@ -58,13 +61,30 @@ type Runner struct {
 	closed   bool
 	wg       sync.WaitGroup
 	stopGC   chan struct{}
+
+	// ctx ends when the runner closes; it bounds the goroutines that talk
+	// to the RunShare.
+	ctx      context.Context
+	closeCtx context.CancelFunc
 }
 
 // NewRunner returns a Runner; Close it to cancel what still runs.
 func NewRunner(a Answerer, convs Conversations, cfg RunnerConfig) *Runner {
 	cfg.setDefaults()
 	r := &Runner{cfg: cfg, answerer: a, convs: convs, runs: map[string]*Run{}, stopGC: make(chan struct{})}
+	r.ctx, r.closeCtx = context.WithCancel(context.Background())
 	go r.collect()
+	if cfg.Share != nil {
+		stops, err := cfg.Share.StopRequests(r.ctx)
+		if err != nil {
+			// Stops sent through other instances will not arrive; runs
+			// still work, and stop here.
+			cfg.Logger.Error("listen for stop requests of other instances", "err", err)
+		} else {
+			r.wg.Add(1)
+			go r.serveStops(stops)
+		}
+	}
 	return r
 }
 
@@ -137,9 +157,23 @@ func (r *Runner) Start(ctx context.Context, a Ask) (*Run, error) {
 	run.startIdleLocked()
 	run.mu.Unlock()
 
+	published := 0
+	if r.cfg.Share != nil {
+		// The start event goes out before anyone can see the run, so a
+		// client that saw any of its events finds it on every instance.
+		if err := r.publishOne(run.ID, run.events[0]); err != nil {
+			r.cfg.Logger.Error("publish a run's start; other instances cannot follow it", "run_id", run.ID, "err", err)
+		} else {
+			published = 1
+		}
+	}
 	r.mu.Lock()
 	r.runs[run.ID] = run
 	r.wg.Add(1)
+	if published > 0 {
+		r.wg.Add(1)
+		go r.publish(run, published)
+	}
 	r.mu.Unlock()
 	go func() {
 		defer r.wg.Done()
@@ -149,15 +183,20 @@ func (r *Runner) Start(ctx context.Context, a Ask) (*Run, error) {
 	return run, nil
 }
 
-// Get returns a run that is active or finished recently.
-func (r *Runner) Get(id string) (*Run, error) {
+// Get returns a run that is active or finished recently: this instance's,
+// or, with a RunShare, another instance's, followed here as a mirror.
+func (r *Runner) Get(ctx context.Context, id string) (*Run, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	run, ok := r.runs[id]
-	if !ok {
+	closed := r.closed
+	r.mu.Unlock()
+	if ok {
+		return run, nil
+	}
+	if r.cfg.Share == nil || closed {
 		return nil, NotFound("run_id", "no run %q (unknown, or finished too long ago)", id)
 	}
-	return run, nil
+	return r.mirror(ctx, id)
 }
 
 // Close cancels every active run and waits until they have recorded their
@@ -174,6 +213,7 @@ func (r *Runner) Close() {
 	}
 	r.mu.Unlock()
 	close(r.stopGC)
+	r.closeCtx()
 	r.wg.Wait()
 }
 

@@ -388,11 +388,11 @@ func TestFinishedRunsAreBounded(t *testing.T) {
 		ids = append(ids, run.ID)
 		time.Sleep(5 * time.Millisecond) // finish is recorded just after the final event
 	}
-	if _, err := f.runner.Get(ids[0]); !errors.Is(err, rag.ErrNotFound) {
+	if _, err := f.runner.Get(context.Background(), ids[0]); !errors.Is(err, rag.ErrNotFound) {
 		t.Errorf("oldest run still kept: %v", err)
 	}
 	for _, id := range ids[1:] {
-		if _, err := f.runner.Get(id); err != nil {
+		if _, err := f.runner.Get(context.Background(), id); err != nil {
 			t.Errorf("run %s: %v", id, err)
 		}
 	}

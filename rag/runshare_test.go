@@ -1,0 +1,178 @@
+package rag_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"ragchat/rag"
+	"ragchat/rag/ragtest"
+)
+
+// instances returns two runners sharing one in-memory RunShare, as two
+// server instances behind a load balancer: a runs the answers, b is asked
+// about them.
+func instances(t *testing.T, gen func(context.Context, rag.GenerateRequest, func(string) error) (rag.Generation, error), grace time.Duration) (a, b *fixture, share *ragtest.Share) {
+	t.Helper()
+	share = &ragtest.Share{}
+	cfg := rag.RunnerConfig{Share: share, Grace: grace}
+	return newFixture(t, gen, cfg), newFixture(t, ragtest.Tokens("never used"), cfg), share
+}
+
+// startAndMirror starts a run on a, followed there, waits for its first
+// token and returns it with b's mirror of it.
+func startAndMirror(t *testing.T, a, b *fixture) (run, mirror *rag.Run) {
+	t.Helper()
+	ctx := context.Background()
+	run, err := a.runner.Start(ctx, rag.Ask{Message: "What is SSE?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(run.Subscribe())
+	waitTokens(t, run, 1)
+	mirror, err = b.runner.Get(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run, mirror
+}
+
+func TestSharedRunFollowedElsewhere(t *testing.T) {
+	release := make(chan struct{})
+	a, b, _ := instances(t, func(ctx context.Context, _ rag.GenerateRequest, token func(string) error) (rag.Generation, error) {
+		for _, tok := range []string{"Server", "-Sent", " Events"} {
+			if err := token(tok); err != nil {
+				return rag.Generation{}, err
+			}
+			if tok == "-Sent" {
+				select { // b joins in the middle
+				case <-release:
+				case <-ctx.Done():
+					return rag.Generation{}, ctx.Err()
+				}
+			}
+		}
+		return rag.Generation{FinishReason: "stop", Model: "fake"}, nil
+	}, time.Minute)
+	ctx := context.Background()
+	run, err := a.runner.Start(ctx, rag.Ask{Message: "What is SSE?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Subscribe()()
+	waitTokens(t, run, 2)
+
+	mirror, err := b.runner.Get(ctx, run.ID)
+	if err != nil {
+		t.Fatalf("instance b: Get(%s): %v", run.ID, err)
+	}
+	if !mirror.Remote() || mirror.ConversationID != run.ConversationID || mirror.MessageID != run.MessageID {
+		t.Errorf("mirror = remote %v, conversation %q, message %q; want remote, %q, %q", mirror.Remote(), mirror.ConversationID, mirror.MessageID, run.ConversationID, run.MessageID)
+	}
+	if again, _ := b.runner.Get(ctx, run.ID); again != mirror {
+		t.Error("a second Get on b made a second mirror")
+	}
+	close(release)
+	want := collect(t, run, 0)
+	if diff := cmp.Diff(want, collect(t, mirror, 0)); diff != "" {
+		t.Errorf("b's events differ from a's (-a +b):\n%s", diff)
+	}
+	// Resuming on b after any event gives the rest, as on a.
+	for after := range want {
+		if diff := cmp.Diff(want[after:], collect(t, mirror, after)); diff != "" {
+			t.Fatalf("resume on b after %d (-want +got):\n%s", after, diff)
+		}
+	}
+	if a.gen.Calls() != 1 || b.gen.Calls() != 0 {
+		t.Errorf("generator calls: a %d, b %d; want 1, 0", a.gen.Calls(), b.gen.Calls())
+	}
+}
+
+func TestSharedRunStoppedElsewhere(t *testing.T) {
+	a, b, _ := instances(t, ragtest.TokensThenBlock("partial"), time.Minute)
+	run, mirror := startAndMirror(t, a, b)
+	mirror.Stop()
+	evs := collect(t, mirror, 0)
+	last := evs[len(evs)-1]
+	if last.Type != rag.EventDone || last.Done.FinishReason != rag.FinishStopped {
+		t.Fatalf("b's last event = %+v, want done stopped", last)
+	}
+	if a.gen.Cancelled() != 1 {
+		t.Error("a's generator was not cancelled")
+	}
+	if msg, _ := a.convs.Finished(run.MessageID); msg.Status != rag.StatusStopped || msg.Content != "partial" {
+		t.Errorf("a stored %q %q, want stopped with the partial answer", msg.Status, msg.Content)
+	}
+}
+
+func TestSharedRunKeptAliveByFollowerElsewhere(t *testing.T) {
+	const grace = 60 * time.Millisecond
+	a, b, _ := instances(t, ragtest.TokensThenBlock("x"), grace)
+	ctx := context.Background()
+	run, err := a.runner.Start(ctx, rag.Ask{Message: "What is SSE?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitTokens(t, run, 1)
+	mirror, err := b.runner.Get(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsub := mirror.Subscribe()
+	// Nobody follows the run on a; b's follower keeps it alive well past
+	// the grace period.
+	time.Sleep(5 * grace)
+	if fin, _ := run.Finished(); fin {
+		t.Fatal("a cancelled a run that a client follows through b")
+	}
+	unsub()
+	evs := collect(t, mirror, 0)
+	if last := evs[len(evs)-1]; last.Type != rag.EventError || last.Error.Code != rag.CodeCancelled {
+		t.Fatalf("after b's follower left, last event = %+v, want the grace cancellation", last)
+	}
+}
+
+func TestSharedRunErrors(t *testing.T) {
+	a, b, share := instances(t, ragtest.Tokens("x"), time.Minute)
+	ctx := context.Background()
+	if _, err := b.runner.Get(ctx, "unknown-run"); !errors.Is(err, rag.ErrNotFound) {
+		t.Errorf("Get of a run no instance has = %v, want NotFound", err)
+	}
+	run, err := a.runner.Start(ctx, rag.Ask{Message: "What is SSE?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect(t, run, 0)
+	share.SetFail(ragtest.ErrShareDown)
+	_, err = b.runner.Get(ctx, run.ID)
+	if !errors.Is(err, rag.ErrUnavailable) || errors.Is(err, rag.ErrNotFound) {
+		t.Errorf("Get while the share is down = %v, want unavailable (not not-found)", err)
+	}
+	// a's own runs do not depend on the share.
+	if got, err := a.runner.Get(ctx, run.ID); err != nil || got != run {
+		t.Errorf("a's Get of its own run while the share is down = %v, %v", got, err)
+	}
+	run2, err := a.runner.Start(ctx, rag.Ask{Message: "What is SSE?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs := collect(t, run2, 0); evs[len(evs)-1].Type != rag.EventDone {
+		t.Errorf("a run while the share is down ended with %+v", evs[len(evs)-1])
+	}
+}
+
+func TestSharedRunMirrorEndsOnClose(t *testing.T) {
+	a, b, _ := instances(t, ragtest.TokensThenBlock("x"), time.Minute)
+	run, mirror := startAndMirror(t, a, b)
+	b.runner.Close()
+	evs := collect(t, mirror, 0)
+	if last := evs[len(evs)-1]; last.Type != rag.EventError || !last.Error.Retryable {
+		t.Fatalf("mirror's last event after b closed = %+v, want a retryable error", last)
+	}
+	if fin, _ := run.Finished(); fin {
+		t.Error("closing b ended a's run")
+	}
+}
