@@ -47,6 +47,8 @@ type config struct {
 	ElasticCACert      string
 	ElasticFingerprint string
 	ElasticIndex       string
+
+	RedisURL string
 }
 
 // flagSet returns the flag set of a command with every configuration flag
@@ -105,6 +107,8 @@ func (c *config) flagSet(name string, stderr io.Writer) (*flag.FlagSet, map[stri
 	str(&c.ElasticCACert, "elastic-ca-cert", "", "path of a PEM CA certificate for Elasticsearch")
 	str(&c.ElasticFingerprint, "elastic-fingerprint", "", "SHA-256 fingerprint of the Elasticsearch certificate")
 	str(&c.ElasticIndex, "elastic-index", "ragchat-chunks", "Elasticsearch index alias")
+
+	str(&c.RedisURL, "redis-url", "", "Redis (redis://host:port/db) where instances share their runs' events, so that any instance can resume or stop any run (empty: runs stay in this process)")
 
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage of ragchat %s (every flag has an environment twin, shown in brackets):\n", name)

@@ -16,6 +16,7 @@ import (
 
 	"ragchat/api"
 	"ragchat/rag"
+	"ragchat/redisruns"
 )
 
 // serve runs the HTTP server until ctx ends.
@@ -44,7 +45,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer data.Close()
 	svc := data.services
-	if n, err := svc.db.MarkInterrupted(ctx); err != nil {
+	share, closeShare, err := openShare(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer closeShare()
+	if share != nil {
+		svc.ready["runs"] = share.Ping
+	}
+	if n, err := svc.db.MarkInterrupted(ctx, liveRuns(ctx, share)); err != nil {
 		return fmt.Errorf("recover interrupted answers: %w", err)
 	} else if n > 0 {
 		log.Warn("answers interrupted by the last shutdown were marked as failed", "messages", n)
@@ -66,6 +75,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxMessageChars: cfg.MaxMessageChars,
 		Logger:          log,
 		OnFinish:        metrics.ObserveRun,
+		Share:           runShare(share),
 	})
 	defer runner.Close()
 
@@ -140,4 +150,50 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level)
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// openShare connects to the Redis where instances share their runs, when
+// --redis-url is set; otherwise it returns nil and runs stay in-process.
+func openShare(ctx context.Context, cfg *config) (*redisruns.Share, func() error, error) {
+	if cfg.RedisURL == "" {
+		return nil, func() error { return nil }, nil
+	}
+	s, err := redisruns.New(ctx, cfg.RedisURL, redisruns.Options{Retention: cfg.RunRetention})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--redis-url: %w", err)
+	}
+	return s, s.Close, nil
+}
+
+// runShare avoids handing the runner a typed nil.
+func runShare(s *redisruns.Share) rag.RunShare {
+	if s == nil {
+		return nil
+	}
+	return s
+}
+
+// liveRuns tells MarkInterrupted which streaming answers are still being
+// written by other instances: those whose shared log has not ended. With
+// no share (one instance), none are. A run the share cannot be asked about
+// counts as live: marking it failed could not be undone.
+func liveRuns(ctx context.Context, share *redisruns.Share) func(runID string) bool {
+	if share == nil {
+		return nil
+	}
+	return func(runID string) bool {
+		var last rag.Event
+		for {
+			events, found, err := share.Read(ctx, runID, last.Seq, 0)
+			switch {
+			case err != nil:
+				return true
+			case !found:
+				return false
+			case len(events) == 0:
+				return last.Seq > 0 && !last.Final()
+			}
+			last = events[len(events)-1]
+		}
+	}
 }

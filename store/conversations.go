@@ -137,19 +137,51 @@ func (d *DB) FinishTurn(ctx context.Context, msg rag.Message) error {
 	return wrap("finish turn", err)
 }
 
-// MarkInterrupted turns every streaming placeholder into status error with
-// finish reason FinishInterrupted and returns how many there were. Call it
+// MarkInterrupted turns streaming placeholders into status error with
+// finish reason FinishInterrupted and returns how many it changed. Call it
 // at startup, before serving: the runs that wrote them died with the last
-// process. (With several instances on one PostgreSQL database it would also
-// end the others' live runs; runs would then need an owner column.)
-func (d *DB) MarkInterrupted(ctx context.Context) (int, error) {
-	res, err := d.sql.ExecContext(ctx, `UPDATE messages SET status = 'error', finish_reason = $1
-		WHERE status = 'streaming'`, FinishInterrupted)
+// process. live, when not nil, names runs that are still running (on other
+// instances sharing the database); their placeholders are left alone.
+func (d *DB) MarkInterrupted(ctx context.Context, live func(runID string) bool) (int, error) {
+	if live == nil {
+		res, err := d.sql.ExecContext(ctx, `UPDATE messages SET status = 'error', finish_reason = $1
+			WHERE status = 'streaming'`, FinishInterrupted)
+		if err != nil {
+			return 0, wrap("mark interrupted", err)
+		}
+		n, err := res.RowsAffected()
+		return int(n), wrap("mark interrupted", err)
+	}
+	rows, err := d.sql.QueryContext(ctx, `SELECT id, run_id FROM messages WHERE status = 'streaming'`)
 	if err != nil {
 		return 0, wrap("mark interrupted", err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), wrap("mark interrupted", err)
+	var dead []string
+	for rows.Next() {
+		var id, runID string
+		if err := rows.Scan(&id, &runID); err != nil {
+			rows.Close()
+			return 0, wrap("mark interrupted", err)
+		}
+		if runID == "" || !live(runID) {
+			dead = append(dead, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, wrap("mark interrupted", err)
+	}
+	n := 0
+	for _, id := range dead {
+		res, err := d.sql.ExecContext(ctx, `UPDATE messages SET status = 'error', finish_reason = $1
+			WHERE id = $2 AND status = 'streaming'`, FinishInterrupted, id)
+		if err != nil {
+			return n, wrap("mark interrupted", err)
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
 }
 
 // ListConversations returns a page of conversations, most recently updated

@@ -150,11 +150,23 @@ func TestMarkInterrupted(t *testing.T) {
 			}
 			open = append(open, tr)
 		}
-		if n, err := db.MarkInterrupted(ctx); err != nil || n != 2 {
+		// A run still live on another instance keeps its placeholder.
+		live, err := db.BeginTurn(ctx, "", "still running elsewhere", "live-run")
+		if err != nil {
+			t.Fatal(err)
+		}
+		isLive := func(runID string) bool { return runID == "live-run" }
+		if n, err := db.MarkInterrupted(ctx, isLive); err != nil || n != 2 {
 			t.Fatalf("MarkInterrupted = %d, %v; want 2", n, err)
 		}
-		if n, err := db.MarkInterrupted(ctx); err != nil || n != 0 {
+		if _, msgs, _ := db.Conversation(ctx, live.ConversationID); msgs[len(msgs)-1].Status != rag.StatusStreaming {
+			t.Errorf("the live run's placeholder = %+v, want still streaming", msgs[len(msgs)-1])
+		}
+		if n, err := db.MarkInterrupted(ctx, isLive); err != nil || n != 0 {
 			t.Fatalf("second MarkInterrupted = %d, %v; want 0", n, err)
+		}
+		if n, err := db.MarkInterrupted(ctx, nil); err != nil || n != 1 {
+			t.Fatalf("MarkInterrupted without live runs = %d, %v; want 1 (the live run's)", n, err)
 		}
 		for _, tr := range open {
 			_, msgs, err := db.Conversation(ctx, tr.ConversationID)
