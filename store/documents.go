@@ -157,6 +157,13 @@ func (d *DB) saveOnce(ctx context.Context, doc rag.Document, chunks []rag.Chunk)
 		if doc.Source != "" {
 			old, err := d.documentBy(ctx, tx, "source", doc.Source)
 			switch {
+			case err == nil && old.Hash == doc.Hash:
+				// A concurrent writer stored this very text under this
+				// source after the lookup by hash above (PostgreSQL reads
+				// committed rows per statement): nothing to replace.
+				old.Text = ""
+				doc, outcome = old, Unchanged
+				return nil
 			case err == nil:
 				doc.ID, doc.CreatedAt, outcome = old.ID, old.CreatedAt, Replaced
 				// Update first: on PostgreSQL the row lock orders concurrent
