@@ -10,9 +10,10 @@ import (
 )
 
 // appHandler serves the browser app (prerendered pages, app.wasm and the
-// PWA files), versioned by the build so browsers replace a stale app.
-func appHandler() http.Handler {
-	return app.Handler(buildVersion())
+// PWA files), versioned by the build so browsers replace a stale app, and
+// tells it the server's question limit.
+func appHandler(maxMessageChars int) http.Handler {
+	return app.Handler(app.Config{Version: buildVersion(), MaxMessageChars: maxMessageChars})
 }
 
 // buildVersion is the VCS revision the binary was built from, or "" (the

@@ -562,6 +562,23 @@ func TestBrowserKorean(t *testing.T) {
 	waitJS(t, ctx, 5*time.Second, `document.getElementById("send").textContent === "Send"`)
 }
 
+// TestBrowserQuestionLimit: the composer counts against and enforces the
+// server's --max-message-chars, not a limit built into the app.
+func TestBrowserQuestionLimit(t *testing.T) {
+	base, llm := startServer(t, map[string]string{"RAGCHAT_MAX_MESSAGE_CHARS": "50"})
+	proxy := newRecordingProxy(t, base, 0)
+	ctx := newBrowser(t, []string{"en-US"})
+	openApp(t, ctx, proxy.URL+"/")
+	ask(t, ctx, strings.Repeat("x", 60))
+	waitJS(t, ctx, 5*time.Second, `(document.getElementById("notice") || {}).textContent?.includes("50")`)
+	if counter := evalJS[string](t, ctx, `(document.querySelector(".counter") || {}).textContent || ""`); counter != "60 / 50" {
+		t.Errorf("counter %q, want \"60 / 50\"", counter)
+	}
+	if proxy.sawRequest("GET /api/v1/chat/stream?") || llm.Calls() != 0 {
+		t.Error("a question over the server's limit was sent")
+	}
+}
+
 // TestBrowserOffline: once the service worker has cached the app, the page
 // loads without the server and says the server is unreachable.
 func TestBrowserOffline(t *testing.T) {

@@ -97,7 +97,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		LogQuestions:    cfg.LogQuestions,
 	})
 	mux.Handle("GET /metrics", metrics.Handler())
-	mux.Handle("/", appHandler())
+	mux.Handle("/", appHandler(cfg.MaxMessageChars))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

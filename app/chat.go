@@ -278,8 +278,8 @@ func (c *chat) renderComposer() app.UI {
 		app.If(c.notice != "", func() app.UI {
 			return app.Div().ID("notice").Class("notice").Role("alert").Text(c.notice)
 		}),
-		app.If(n > v1.DefaultMaxMessageChars*9/10, func() app.UI {
-			return app.Span().Class("counter").Text(fmt.Sprintf("%d / %d", n, v1.DefaultMaxMessageChars))
+		app.If(n > maxMessageChars()*9/10, func() app.UI {
+			return app.Span().Class("counter").Text(fmt.Sprintf("%d / %d", n, maxMessageChars()))
 		}),
 		app.If(busy, func() app.UI {
 			return app.Button().ID("stop").Type("button").Class("stop").Disabled(c.run.stopSent).Text(tr(c.lang, msgStop)).OnClick(c.onStop)
@@ -334,8 +334,8 @@ func (c *chat) submit(ctx app.Context) {
 	switch {
 	case c.run != nil || q == "":
 		return
-	case utf8.RuneCountInString(q) > v1.DefaultMaxMessageChars:
-		c.notice = fmt.Sprintf(tr(c.lang, msgTooLong), v1.DefaultMaxMessageChars)
+	case utf8.RuneCountInString(q) > maxMessageChars():
+		c.notice = fmt.Sprintf(tr(c.lang, msgTooLong), maxMessageChars())
 		return
 	}
 	c.input, c.notice = "", ""

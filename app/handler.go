@@ -15,6 +15,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	v1 "ragchat/api/v1"
 	"ragchat/web"
 )
 
@@ -45,8 +46,17 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsaf
 // and the embedded files: a new build replaces the cached app, an unchanged
 // one answers 304. Pass the server's build version (e.g. its VCS revision),
 // or "" to let the assets alone decide.
-func Handler(version string) http.Handler {
-	return newHandler(version, web.FS)
+func Handler(cfg Config) http.Handler {
+	return newHandler(cfg, web.FS)
+}
+
+// Config is what the server tells the browser app.
+type Config struct {
+	// Version is the server's build version (e.g. its VCS revision), or "".
+	Version string
+	// MaxMessageChars is the server's limit on a question, which the
+	// composer enforces and counts against (0: v1.DefaultMaxMessageChars).
+	MaxMessageChars int
 }
 
 // WasmBuilt reports whether app.wasm was embedded; without it the page
@@ -56,9 +66,13 @@ func WasmBuilt() bool {
 	return err == nil
 }
 
-func newHandler(version string, files fs.FS) http.Handler {
+func newHandler(cfg Config, files fs.FS) http.Handler {
 	Routes()
 	a := newAssets(files)
+	if cfg.MaxMessageChars <= 0 {
+		cfg.MaxMessageChars = v1.DefaultMaxMessageChars
+	}
+	limit := strconv.Itoa(cfg.MaxMessageChars)
 	h := &app.Handler{
 		Name:        "ragchat",
 		ShortName:   "ragchat",
@@ -73,13 +87,16 @@ func newHandler(version string, files fs.FS) http.Handler {
 			Maskable: "/web/icon-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		Styles:                []string{"/web/ragchat.css"},
-		CacheableResources:    []string{"/web/icon.svg"},
-		BackgroundColor:       "#ffffff",
-		ThemeColor:            "#1f6feb",
-		LoadingLabel:          "ragchat {progress}%",
-		Resources:             a,
-		Version:               a.version(version),
+		Styles:             []string{"/web/ragchat.css"},
+		CacheableResources: []string{"/web/icon.svg"},
+		BackgroundColor:    "#ffffff",
+		ThemeColor:         "#1f6feb",
+		LoadingLabel:       "ragchat {progress}%",
+		Resources:          a,
+		// The environment is part of app.js, which the service worker
+		// caches by Version: a new limit must make a new version.
+		Env:                   map[string]string{envMaxMessageChars: limit},
+		Version:               a.version(cfg.Version + "\x00max=" + limit),
 		ServiceWorkerTemplate: serviceWorker(),
 	}
 	if raw, ok := a.wasm[""]; ok {

@@ -57,7 +57,7 @@ func get(t *testing.T, h http.Handler, method, path string, header map[string]st
 
 func TestWasmContentCoding(t *testing.T) {
 	files := testFiles(t, fakeWasm)
-	h := newHandler("v1", files)
+	h := newHandler(Config{Version: "v1"}, files)
 	tests := []struct {
 		accept string
 		enc    string
@@ -103,7 +103,7 @@ func TestWasmContentCoding(t *testing.T) {
 }
 
 func TestWasmHead(t *testing.T) {
-	h := newHandler("", testFiles(t, fakeWasm))
+	h := newHandler(Config{Version: ""}, testFiles(t, fakeWasm))
 	w := get(t, h, http.MethodHead, "/web/app.wasm", map[string]string{"Accept-Encoding": "gzip"})
 	if w.Code != http.StatusOK || w.Body.Len() != 0 || w.Header().Get("Content-Length") == "" {
 		t.Errorf("HEAD: %d, %d body bytes, length %q", w.Code, w.Body.Len(), w.Header().Get("Content-Length"))
@@ -118,7 +118,7 @@ func TestStaleGzipIgnored(t *testing.T) {
 	files := testFiles(t, fakeWasm)
 	files["wasm/app.wasm.gz"] = &fstest.MapFile{Data: gzipped(t, []byte("an older, shorter build"))}
 	delete(files, "wasm/app.wasm.br")
-	h := newHandler("", files)
+	h := newHandler(Config{Version: ""}, files)
 	w := get(t, h, http.MethodGet, "/web/app.wasm", map[string]string{"Accept-Encoding": "gzip, br"})
 	if enc := w.Header().Get("Content-Encoding"); enc != "" || !bytes.Equal(w.Body.Bytes(), fakeWasm) {
 		t.Errorf("stale gzip served: encoding %q, %d bytes", enc, w.Body.Len())
@@ -126,7 +126,7 @@ func TestStaleGzipIgnored(t *testing.T) {
 }
 
 func TestVersionAndNotModified(t *testing.T) {
-	h := newHandler("rev1", testFiles(t, fakeWasm))
+	h := newHandler(Config{Version: "rev1"}, testFiles(t, fakeWasm))
 	w := get(t, h, http.MethodGet, "/web/app.wasm", map[string]string{"Accept-Encoding": "br"})
 	etag := w.Header().Get("ETag")
 	if etag == "" {
@@ -139,13 +139,15 @@ func TestVersionAndNotModified(t *testing.T) {
 		t.Errorf("page of an unchanged build: status %d, want 304", w.Code)
 	}
 
-	same := get(t, newHandler("rev1", testFiles(t, fakeWasm)), http.MethodGet, "/app.js", nil).Header().Get("ETag")
+	same := get(t, newHandler(Config{Version: "rev1"}, testFiles(t, fakeWasm)), http.MethodGet, "/app.js", nil).Header().Get("ETag")
 	if same != etag {
 		t.Errorf("same build, different ETag: %s vs %s", same, etag)
 	}
 	for name, other := range map[string]http.Handler{
-		"new wasm":     newHandler("rev1", testFiles(t, append([]byte("changed"), fakeWasm...))),
-		"new revision": newHandler("rev2", testFiles(t, fakeWasm)),
+		"new wasm":     newHandler(Config{Version: "rev1"}, testFiles(t, append([]byte("changed"), fakeWasm...))),
+		"new revision": newHandler(Config{Version: "rev2"}, testFiles(t, fakeWasm)),
+		// app.js carries the limit, and the service worker caches app.js.
+		"new question limit": newHandler(Config{Version: "rev1", MaxMessageChars: 8000}, testFiles(t, fakeWasm)),
 	} {
 		w := get(t, other, http.MethodGet, "/web/app.wasm", map[string]string{"If-None-Match": etag})
 		if w.Code != http.StatusOK || w.Header().Get("ETag") == etag {
@@ -154,10 +156,27 @@ func TestVersionAndNotModified(t *testing.T) {
 	}
 }
 
+// TestQuestionLimitReachesTheApp: the server's limit is in app.js's
+// environment, which the wasm app reads; without one, the API's default.
+func TestQuestionLimitReachesTheApp(t *testing.T) {
+	for _, tt := range []struct {
+		limit int
+		want  string
+	}{
+		{8000, `"RAGCHAT_MAX_MESSAGE_CHARS":"8000"`},
+		{0, `"RAGCHAT_MAX_MESSAGE_CHARS":"4000"`},
+	} {
+		body := get(t, newHandler(Config{MaxMessageChars: tt.limit}, testFiles(t, fakeWasm)), http.MethodGet, "/app.js", nil).Body.String()
+		if !strings.Contains(body, tt.want) {
+			t.Errorf("limit %d: app.js lacks %s", tt.limit, tt.want)
+		}
+	}
+}
+
 // The service worker precaches with cache.addAll, which fails as a whole
 // if one URL fails: every precached and manifest URL must be local.
 func TestPWAResourcesAreLocal(t *testing.T) {
-	h := newHandler("", testFiles(t, fakeWasm))
+	h := newHandler(Config{Version: ""}, testFiles(t, fakeWasm))
 	var manifest struct {
 		StartURL string `json:"start_url"`
 		Icons    []struct {
@@ -200,7 +219,7 @@ func TestPWAResourcesAreLocal(t *testing.T) {
 }
 
 func TestPageAndStatic(t *testing.T) {
-	h := newHandler("", testFiles(t, fakeWasm))
+	h := newHandler(Config{Version: ""}, testFiles(t, fakeWasm))
 	w := get(t, h, http.MethodGet, "/", nil)
 	body := w.Body.String()
 	if w.Code != http.StatusOK || !strings.Contains(body, `id="chat"`) || !strings.Contains(body, "/web/ragchat.css") {
@@ -220,7 +239,7 @@ func TestPageAndStatic(t *testing.T) {
 }
 
 func TestWithoutWasmBuild(t *testing.T) {
-	h := newHandler("", testFiles(t, nil))
+	h := newHandler(Config{Version: ""}, testFiles(t, nil))
 	if w := get(t, h, http.MethodGet, "/web/app.wasm", nil); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "make wasm") {
 		t.Errorf("app.wasm without a build: %d %q", w.Code, w.Body.String())
 	}
@@ -254,7 +273,7 @@ func TestContentCoding(t *testing.T) {
 }
 
 func TestServiceWorkerSkipsAPI(t *testing.T) {
-	h := newHandler("", testFiles(t, fakeWasm))
+	h := newHandler(Config{Version: ""}, testFiles(t, fakeWasm))
 	worker := get(t, h, http.MethodGet, "/app-worker.js", nil).Body.String()
 	if !strings.Contains(worker, `url.pathname.startsWith("/api/")`) || strings.Contains(worker, workerFetch) {
 		t.Errorf("the service worker still handles /api/ requests:\n%s", worker)
