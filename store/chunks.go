@@ -108,23 +108,21 @@ func (d *DB) SetVectors(ctx context.Context, chunks []rag.Chunk) error {
 	if len(chunks) == 0 {
 		return nil
 	}
-	tx, err := d.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap("set vectors", err)
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `UPDATE chunks SET vector = $1
-		WHERE document_id = $2 AND position = $3 AND heading = $4 AND text = $5`)
-	if err != nil {
-		return wrap("set vectors", err)
-	}
-	defer stmt.Close()
-	for _, c := range chunks {
-		if _, err := stmt.ExecContext(ctx, encodeVector(c.Vector), c.DocumentID, c.Position, c.Heading, c.Text); err != nil {
-			return wrap("set vectors", err)
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE chunks SET vector = $1
+			WHERE document_id = $2 AND position = $3 AND heading = $4 AND text = $5`)
+		if err != nil {
+			return err
 		}
-	}
-	return wrap("set vectors", tx.Commit())
+		defer stmt.Close()
+		for _, c := range chunks {
+			if _, err := stmt.ExecContext(ctx, encodeVector(c.Vector), c.DocumentID, c.Position, c.Heading, c.Text); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrap("set vectors", err)
 }
 
 func (d *DB) queryChunks(ctx context.Context, query string, args ...any) ([]rag.Chunk, error) {

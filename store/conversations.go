@@ -144,7 +144,7 @@ func (d *DB) FinishTurn(ctx context.Context, msg rag.Message) error {
 // instances sharing the database); their placeholders are left alone.
 func (d *DB) MarkInterrupted(ctx context.Context, live func(runID string) bool) (int, error) {
 	if live == nil {
-		res, err := d.sql.ExecContext(ctx, `UPDATE messages SET status = 'error', finish_reason = $1
+		res, err := d.exec(ctx, `UPDATE messages SET status = 'error', finish_reason = $1
 			WHERE status = 'streaming'`, FinishInterrupted)
 		if err != nil {
 			return 0, wrap("mark interrupted", err)
@@ -173,7 +173,7 @@ func (d *DB) MarkInterrupted(ctx context.Context, live func(runID string) bool) 
 	}
 	n := 0
 	for _, id := range dead {
-		res, err := d.sql.ExecContext(ctx, `UPDATE messages SET status = 'error', finish_reason = $1
+		res, err := d.exec(ctx, `UPDATE messages SET status = 'error', finish_reason = $1
 			WHERE id = $2 AND status = 'streaming'`, FinishInterrupted, id)
 		if err != nil {
 			return n, wrap("mark interrupted", err)
@@ -247,7 +247,7 @@ func (d *DB) Conversation(ctx context.Context, id string) (rag.Conversation, []r
 // DeleteConversation removes the conversation and its messages; an unknown
 // id is a NotFound error for field "id".
 func (d *DB) DeleteConversation(ctx context.Context, id string) error {
-	res, err := d.sql.ExecContext(ctx, `DELETE FROM conversations WHERE id = $1`, id)
+	res, err := d.exec(ctx, `DELETE FROM conversations WHERE id = $1`, id)
 	if err != nil {
 		return wrap("delete conversation", err)
 	}

@@ -307,7 +307,7 @@ func cursorOf(kind string, at time.Time, id string) string {
 // DeleteDocument removes the document and its chunks; an unknown id is a
 // NotFound error for field "id".
 func (d *DB) DeleteDocument(ctx context.Context, id string) error {
-	res, err := d.sql.ExecContext(ctx, `DELETE FROM documents WHERE id = $1`, id)
+	res, err := d.exec(ctx, `DELETE FROM documents WHERE id = $1`, id)
 	if err != nil {
 		return wrap("delete document", err)
 	}

@@ -21,7 +21,7 @@ func (d *DB) Setting(ctx context.Context, key string) (string, bool, error) {
 
 // SetSetting stores value under key, replacing any earlier value.
 func (d *DB) SetSetting(ctx context.Context, key, value string) error {
-	_, err := d.sql.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+	_, err := d.exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return wrap("set setting", err)
 }

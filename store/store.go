@@ -45,6 +45,14 @@ type DB struct {
 	// chunkHook, when set by tests, runs before each batch of chunk rows
 	// is inserted; an error fails the insert (see export_test.go).
 	chunkHook func(batch int) error
+
+	// writer admits one SQLite write transaction at a time (nil for
+	// PostgreSQL). SQLite serializes writers anyway, but a writer that
+	// finds the lock taken sleeps in its busy handler for growing
+	// intervals (up to 100 ms) instead of starting when the lock frees:
+	// under a burst of new conversations most of a turn's latency was
+	// that sleep. Waiting here wakes the next writer at once.
+	writer chan struct{}
 }
 
 // Open connects to the database at url without migrating it. A url starting
@@ -94,7 +102,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// handles and per-connection page caches bounded.
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	d := &DB{sql: db, dialect: SQLite, dsn: dsn}
+	d := &DB{sql: db, dialect: SQLite, dsn: dsn, writer: make(chan struct{}, 1)}
 	if err := d.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -138,6 +146,11 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // inTx runs fn in a transaction, committing if it returns nil.
 func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	release, err := d.acquireWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx, err := d.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -147,6 +160,31 @@ func (d *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// exec runs one writing statement outside a transaction, in the writer
+// slot like inTx.
+func (d *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	release, err := d.acquireWriter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return d.sql.ExecContext(ctx, query, args...)
+}
+
+// acquireWriter waits for the SQLite writer slot (see DB.writer), or
+// returns at once for PostgreSQL.
+func (d *DB) acquireWriter(ctx context.Context) (release func(), err error) {
+	if d.writer == nil {
+		return func() {}, nil
+	}
+	select {
+	case d.writer <- struct{}{}:
+		return func() { <-d.writer }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // wrap adds context to err and classifies the failures a caller may retry
