@@ -345,6 +345,46 @@ func TestRESTChat(t *testing.T) {
 	}
 }
 
+// TestRESTChatAbandoned: a REST client that leaves before the answer is in
+// (it cannot resume) stops the run at once: the generator is cancelled
+// well within the grace period and the partial answer is stored as stopped.
+func TestRESTChatAbandoned(t *testing.T) {
+	ts := newServer(t, ragtest.TokensThenBlock("partial"), rag.RunnerConfig{Grace: time.Hour}, api.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/api/v1/chat", strings.NewReader(`{"message":"What is SSE?"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := ts.client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for ts.gen.Calls() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	for ts.gen.Cancelled() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if ts.gen.Cancelled() != 1 {
+		t.Fatal("the generator ran on after the REST client left")
+	}
+	msgs := ts.convs.FinishedMessages()
+	for len(msgs) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		msgs = ts.convs.FinishedMessages()
+	}
+	if len(msgs) != 1 || msgs[0].Status != rag.StatusStopped || msgs[0].Content != "partial" {
+		t.Errorf("stored %+v, want one answer, stopped with the partial text", msgs)
+	}
+}
+
 func TestRESTChatUpstreamErrors(t *testing.T) {
 	tests := []struct {
 		err    error

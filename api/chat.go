@@ -71,7 +71,7 @@ func (s *server) registerChat(api huma.API) {
 		Method:       http.MethodPost,
 		Path:         "/api/v1/chat",
 		Summary:      "Ask a question, get the whole answer (REST fallback)",
-		Description:  "For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.",
+		Description:  "For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.",
 		Tags:         []string{"chat"},
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
 		Errors:       []int{http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
@@ -227,7 +227,12 @@ func (s *server) chat(ctx context.Context, in *ChatInput) (*ChatOutput, error) {
 	unsubscribe := run.Subscribe()
 	defer unsubscribe()
 	if err := run.Wait(ctx); err != nil {
-		return nil, err // the client went away; nobody reads this
+		// The client went away (the app's Stop in REST mode does this).
+		// A REST client cannot resume, so nobody will read the rest:
+		// stop now, keeping the partial answer, rather than letting the
+		// model write on for the grace period.
+		run.Stop()
+		return nil, err
 	}
 	out := &ChatOutput{Body: v1.ChatResponse{
 		ConversationID: run.ConversationID,

@@ -844,7 +844,7 @@ type ClientInterface interface {
 
 	// ChatWithBody Ask a question, get the whole answer (REST fallback)
 	//
-	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.
+	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -853,7 +853,7 @@ type ClientInterface interface {
 
 	// Chat Ask a question, get the whole answer (REST fallback)
 	//
-	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.
+	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -983,7 +983,7 @@ type ClientInterface interface {
 
 // ChatWithBody Ask a question, get the whole answer (REST fallback)
 //
-// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.
+// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1002,7 +1002,7 @@ func (c *Client) ChatWithBody(ctx context.Context, contentType string, body io.R
 
 // Chat Ask a question, get the whole answer (REST fallback)
 //
-// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.
+// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2090,7 +2090,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChatWithBodyWithResponse Ask a question, get the whole answer (REST fallback)
 	//
-	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.
+	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2099,7 +2099,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChatWithResponse Ask a question, get the whole answer (REST fallback)
 	//
-	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.
+	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3288,7 +3288,7 @@ func (r ReadyzResult) ContentType() string {
 
 // ChatWithBodyWithResponse Ask a question, get the whole answer (REST fallback)
 //
-// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.
+// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3303,7 +3303,7 @@ func (c *ClientWithResponses) ChatWithBodyWithResponse(ctx context.Context, cont
 
 // ChatWithResponse Ask a question, get the whole answer (REST fallback)
 //
-// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504.
+// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

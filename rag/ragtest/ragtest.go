@@ -259,3 +259,14 @@ func (c *Conversations) Finished(id string) (rag.Message, bool) {
 	m, ok := c.finished[id]
 	return m, ok
 }
+
+// FinishedMessages returns every stored assistant message, in no order.
+func (c *Conversations) FinishedMessages() []rag.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]rag.Message, 0, len(c.finished))
+	for _, m := range c.finished {
+		out = append(out, m)
+	}
+	return out
+}
