@@ -193,11 +193,13 @@ func (s *server) pump(sink eventSink, run *rag.Run, after int) {
 	defer heartbeat.Stop()
 	for {
 		events, more := run.Next(after)
-		for _, e := range events {
-			if err := writeEvent(sink, eventID(run.ID, e.Seq), wireEvent(e)); err != nil {
+		if len(events) > 0 {
+			// Events that queued up while this stream was behind go out
+			// in one write: one system call instead of one per event.
+			if err := writeEvents(sink, run.ID, events); err != nil {
 				return // the client went away; the run goes on for the grace period
 			}
-			after = e.Seq
+			after = events[len(events)-1].Seq
 		}
 		if events == nil && more == nil {
 			return // finished and delivered

@@ -90,17 +90,31 @@ func appendEvent(dst []byte, id string, data any) ([]byte, error) {
 	return append(dst, "\n\n"...), nil
 }
 
-// writeEvent writes one event to sink in a single write.
-func writeEvent(sink eventSink, id string, data any) error {
+// writeEvents writes a run's events to sink, in one write unless they
+// exceed maxWriteBytes (a resume of a long answer), so that the buffer
+// lent from eventBuffers stays small.
+func writeEvents(sink eventSink, runID string, events []rag.Event) error {
 	bp := eventBuffers.Get().(*[]byte)
 	defer eventBuffers.Put(bp)
-	b, err := appendEvent((*bp)[:0], id, data)
-	*bp = b
-	if err != nil {
-		return err
+	b := (*bp)[:0]
+	defer func() { *bp = b[:0] }()
+	for i, e := range events {
+		var err error
+		if b, err = appendEvent(b, eventID(runID, e.Seq), wireEvent(e)); err != nil {
+			return err
+		}
+		if len(b) >= maxWriteBytes || i == len(events)-1 {
+			if err := sink.write(b); err != nil {
+				return err
+			}
+			b = b[:0]
+		}
 	}
-	return sink.write(b)
+	return nil
 }
+
+// maxWriteBytes bounds one write of queued events.
+const maxWriteBytes = 32 << 10
 
 // wireEvent converts a run event into its v1 wire form.
 func wireEvent(e rag.Event) any {

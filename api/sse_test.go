@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -136,5 +137,65 @@ func TestHeartbeatIsAComment(t *testing.T) {
 	}
 	if evs := parseSSE(t, string(heartbeatComment)+string(retryField(1000))); len(evs) != 0 {
 		t.Errorf("a heartbeat became an event: %+v", evs)
+	}
+}
+
+// recordingSink keeps every write, as a copy.
+type recordingSink struct{ writes [][]byte }
+
+func (r *recordingSink) write(p []byte) error {
+	r.writes = append(r.writes, append([]byte(nil), p...))
+	return nil
+}
+func (r *recordingSink) gone() <-chan struct{} { return nil }
+func (r *recordingSink) close()                {}
+
+func TestWriteEvents(t *testing.T) {
+	tokens := func(n int, tok string) []rag.Event {
+		evs := make([]rag.Event, n)
+		for i := range evs {
+			evs[i] = rag.Event{Seq: i + 1, Type: rag.EventToken, Token: tok}
+		}
+		return evs
+	}
+	for _, tt := range []struct {
+		name       string
+		events     []rag.Event
+		wantWrites int
+	}{
+		{"one event", tokens(1, "a"), 1},
+		{"queued events go out together", tokens(3, "word "), 1},
+		{"a long resume is split", tokens(2000, strings.Repeat("x", 100)), 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var want []byte
+			for _, e := range tt.events {
+				var err error
+				if want, err = appendEvent(want, eventID("run", e.Seq), wireEvent(e)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sink := &recordingSink{}
+			if err := writeEvents(sink, "run", tt.events); err != nil {
+				t.Fatal(err)
+			}
+			if got := bytes.Join(sink.writes, nil); !bytes.Equal(got, want) {
+				t.Fatalf("written bytes differ from the events encoded one by one (%d vs %d bytes)", len(got), len(want))
+			}
+			if tt.wantWrites > 0 && len(sink.writes) != tt.wantWrites {
+				t.Errorf("%d writes, want %d", len(sink.writes), tt.wantWrites)
+			}
+			for i, w := range sink.writes {
+				if len(w) > maxWriteBytes+1024 {
+					t.Errorf("write %d is %d bytes, over the bound", i, len(w))
+				}
+				if !bytes.HasSuffix(w, []byte("\n\n")) {
+					t.Errorf("write %d does not end at an event boundary", i)
+				}
+			}
+			if tt.wantWrites == 0 && len(sink.writes) < 2 {
+				t.Errorf("%d writes for %d bytes; want it split", len(sink.writes), len(want))
+			}
+		})
 	}
 }
