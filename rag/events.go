@@ -42,6 +42,10 @@ type Start struct {
 	RunID          string `json:"run_id"`
 	ConversationID string `json:"conversation_id"`
 	MessageID      string `json:"message_id"` // the assistant message being written
+	// Lang is the answer's language ("ko" or "en"); not on the wire, but
+	// in a shared run log, so another instance's mirror of the run speaks
+	// it too.
+	Lang string `json:"lang,omitempty"`
 }
 
 // Status tells the user what the run is doing, in the request's language.

@@ -72,6 +72,7 @@ func (r *Runner) mirror(ctx context.Context, id string) (*Run, error) {
 		ID:             id,
 		ConversationID: events[0].Start.ConversationID,
 		MessageID:      events[0].Start.MessageID,
+		Lang:           events[0].Start.Lang,
 		Received:       time.Now(),
 		remote:         true,
 		runner:         r,

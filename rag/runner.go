@@ -152,7 +152,7 @@ func (r *Runner) Start(ctx context.Context, a Ask) (*Run, error) {
 		runner:         r,
 		changed:        make(chan struct{}),
 	}
-	run.append(Event{Type: EventStart, Start: &Start{RunID: run.ID, ConversationID: run.ConversationID, MessageID: run.MessageID}})
+	run.append(Event{Type: EventStart, Start: &Start{RunID: run.ID, ConversationID: run.ConversationID, MessageID: run.MessageID, Lang: run.Lang}})
 	run.mu.Lock()
 	run.startIdleLocked()
 	run.mu.Unlock()

@@ -69,8 +69,8 @@ func TestSharedRunFollowedElsewhere(t *testing.T) {
 	if err != nil {
 		t.Fatalf("instance b: Get(%s): %v", run.ID, err)
 	}
-	if !mirror.Remote() || mirror.ConversationID != run.ConversationID || mirror.MessageID != run.MessageID {
-		t.Errorf("mirror = remote %v, conversation %q, message %q; want remote, %q, %q", mirror.Remote(), mirror.ConversationID, mirror.MessageID, run.ConversationID, run.MessageID)
+	if !mirror.Remote() || mirror.ConversationID != run.ConversationID || mirror.MessageID != run.MessageID || mirror.Lang != run.Lang {
+		t.Errorf("mirror = remote %v, conversation %q, message %q, lang %q; want remote, %q, %q, %q", mirror.Remote(), mirror.ConversationID, mirror.MessageID, mirror.Lang, run.ConversationID, run.MessageID, run.Lang)
 	}
 	if again, _ := b.runner.Get(ctx, run.ID); again != mirror {
 		t.Error("a second Get on b made a second mirror")
