@@ -174,7 +174,8 @@ func runShare(s *redisruns.Share) rag.RunShare {
 }
 
 // liveRuns tells MarkInterrupted which streaming answers are still being
-// written by other instances: those whose shared log has not ended. With
+// written by other instances: those whose shared log has not ended and
+// whose owner's heartbeat is current. With
 // no share (one instance), none are. A run the share cannot be asked about
 // counts as live: marking it failed could not be undone.
 func liveRuns(ctx context.Context, share *redisruns.Share) func(runID string) bool {
@@ -191,7 +192,11 @@ func liveRuns(ctx context.Context, share *redisruns.Share) func(runID string) bo
 			case !found:
 				return false
 			case len(events) == 0:
-				return last.Seq > 0 && !last.Final()
+				if last.Seq == 0 || last.Final() {
+					return false
+				}
+				alive, err := share.Alive(ctx, runID)
+				return alive || err != nil
 			}
 			last = events[len(events)-1]
 		}

@@ -173,6 +173,10 @@ func (r *Runner) follow(run *Run) {
 			return
 		}
 		failingSince = time.Time{}
+		if len(events) == 0 && !r.ownerAlive(run.ID) {
+			r.cfg.Logger.Warn("the instance running a followed run stopped without ending it", "run_id", run.ID)
+			return // the deferred error event ends the mirror
+		}
 		if !r.appendRemote(run, events) {
 			return
 		}
@@ -180,6 +184,57 @@ func (r *Runner) follow(run *Run) {
 			return
 		}
 	}
+}
+
+// ownerBeat is how often a runner tells the share its runs are alive;
+// ownerTTL how long one such record lasts. A mirror of a run whose owner
+// died notices within ownerTTL plus one read wait.
+const (
+	ownerBeat = time.Second
+	ownerTTL  = 3 * time.Second
+)
+
+// heartbeat records that this instance still runs runID.
+func (r *Runner) heartbeat(runID string) {
+	ctx, cancel := context.WithTimeout(r.ctx, time.Second)
+	defer cancel()
+	if err := r.cfg.Share.Heartbeat(ctx, runID, ownerTTL); err != nil && r.ctx.Err() == nil {
+		r.cfg.Logger.Warn("heartbeat of a run", "run_id", runID, "err", err)
+	}
+}
+
+// beat keeps the heartbeats of this instance's active runs current.
+func (r *Runner) beat() {
+	defer r.wg.Done()
+	t := time.NewTicker(ownerBeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		var active []string
+		for id, run := range r.runs {
+			if fin, _ := run.Finished(); !fin && !run.remote {
+				active = append(active, id)
+			}
+		}
+		r.mu.Unlock()
+		for _, id := range active {
+			r.heartbeat(id)
+		}
+	}
+}
+
+// ownerAlive reports whether the instance that runs a mirrored run still
+// does; when the share cannot tell, it assumes so.
+func (r *Runner) ownerAlive(runID string) bool {
+	ctx, cancel := context.WithTimeout(r.ctx, 2*time.Second)
+	defer cancel()
+	alive, err := r.cfg.Share.Alive(ctx, runID)
+	return alive || err != nil
 }
 
 // serveStops stops this instance's runs whose stop another instance asked for.

@@ -84,6 +84,8 @@ func NewRunner(a Answerer, convs Conversations, cfg RunnerConfig) *Runner {
 			r.wg.Add(1)
 			go r.serveStops(stops)
 		}
+		r.wg.Add(1)
+		go r.beat()
 	}
 	return r
 }
@@ -165,6 +167,7 @@ func (r *Runner) Start(ctx context.Context, a Ask) (*Run, error) {
 			r.cfg.Logger.Error("publish a run's start; other instances cannot follow it", "run_id", run.ID, "err", err)
 		} else {
 			published = 1
+			r.heartbeat(run.ID)
 		}
 	}
 	r.mu.Lock()

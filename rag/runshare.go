@@ -30,4 +30,9 @@ type RunShare interface {
 	// owner does not cancel a run that is followed elsewhere.
 	Follow(ctx context.Context, runID string, ttl time.Duration) error
 	Followed(ctx context.Context, runID string) (bool, error)
+	// Heartbeat records that runID's owner is alive, for ttl; Alive
+	// reports whether such a record is current. A run whose log has not
+	// ended and whose owner is not alive died with its instance.
+	Heartbeat(ctx context.Context, runID string, ttl time.Duration) error
+	Alive(ctx context.Context, runID string) (bool, error)
 }

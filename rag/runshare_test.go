@@ -176,3 +176,46 @@ func TestSharedRunMirrorEndsOnClose(t *testing.T) {
 		t.Error("closing b ended a's run")
 	}
 }
+
+// TestSharedRunOwnerGone: a run whose log never ended and whose owner's
+// heartbeat lapsed (its instance died) ends on the instance that follows
+// it, with a retryable error, instead of keeping its clients waiting.
+func TestSharedRunOwnerGone(t *testing.T) {
+	_, b, share := instances(t, ragtest.Tokens("unused"), 300*time.Millisecond)
+	ctx := context.Background()
+	// What a crashed instance leaves: a start and a token, no heartbeat.
+	for _, e := range []rag.Event{
+		{Seq: 1, Type: rag.EventStart, Start: &rag.Start{RunID: "orphan", ConversationID: "c", MessageID: "m"}},
+		{Seq: 2, Type: rag.EventToken, Token: "half an ans"},
+	} {
+		if err := share.Publish(ctx, "orphan", e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mirror, err := b.runner.Get(ctx, "orphan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := collect(t, mirror, 0)
+	if last := evs[len(evs)-1]; len(evs) != 3 || last.Type != rag.EventError || !last.Error.Retryable {
+		t.Fatalf("mirror of an orphaned run: %v, last %+v; want start, token, retryable error", types(evs), last)
+	}
+}
+
+// TestSharedRunSlowOwnerAlive: a live owner that sends nothing for longer
+// than a follower's read wait (a slow first token) is not taken for dead.
+func TestSharedRunSlowOwnerAlive(t *testing.T) {
+	a, b, _ := instances(t, ragtest.TokensThenBlock("x"), 300*time.Millisecond)
+	run, mirror := startAndMirror(t, a, b)
+	defer mirror.Subscribe()()
+	// Past the first heartbeat's 3 s lifetime (only the runner's beats keep
+	// the owner alive after it) and many of the follower's read waits.
+	time.Sleep(4 * time.Second)
+	if fin, _ := mirror.Finished(); fin {
+		t.Fatalf("the mirror of a live run ended: %v", types(mirror.Events()))
+	}
+	run.Stop()
+	if last := collect(t, mirror, 0); last[len(last)-1].Type != rag.EventDone {
+		t.Errorf("after stop, mirror ended with %s", last[len(last)-1].Type)
+	}
+}

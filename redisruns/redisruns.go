@@ -6,6 +6,7 @@
 //
 //	<prefix>:run:<runID>            stream: the run's events, one entry each, field "e" = event JSON
 //	<prefix>:run:<runID>:followed   string "1" with a TTL: a client follows the run elsewhere
+//	<prefix>:run:<runID>:owner      string "1" with a TTL: the run's owner is alive
 //	<prefix>:run-stops              pub/sub channel: payload = id of a run to stop
 //
 // Every publish renews the stream's expiry, so a run's log stays for the
@@ -419,6 +420,32 @@ func (s *Share) Followed(ctx context.Context, runID string) (bool, error) {
 	return n > 0, nil
 }
 
+// Heartbeat records for ttl that runID's owner is alive.
+func (s *Share) Heartbeat(ctx context.Context, runID string, ttl time.Duration) error {
+	if err := checkRunID(runID); err != nil {
+		return fmt.Errorf("redisruns: heartbeat of run %q: %w", runID, err)
+	}
+	if ttl < time.Millisecond {
+		return fmt.Errorf("redisruns: heartbeat of run %s: ttl %s: %w", runID, ttl, rag.ErrInvalid)
+	}
+	if err := s.rdb.Set(ctx, s.ownerKey(runID), "1", ttl).Err(); err != nil {
+		return wrapCtx(ctx, err, "heartbeat of run %s", runID)
+	}
+	return nil
+}
+
+// Alive reports whether a Heartbeat of runID is current.
+func (s *Share) Alive(ctx context.Context, runID string) (bool, error) {
+	if checkRunID(runID) != nil {
+		return false, nil
+	}
+	n, err := s.rdb.Exists(ctx, s.ownerKey(runID)).Result()
+	if err != nil {
+		return false, wrapCtx(ctx, err, "check whether run %s is alive", runID)
+	}
+	return n > 0, nil
+}
+
 // goBG runs f in a goroutine that Close waits for; false if the share is
 // closed.
 func (s *Share) goBG(f func()) bool {
@@ -437,6 +464,7 @@ func (s *Share) goBG(f func()) bool {
 
 func (s *Share) runKey(runID string) string      { return s.prefix + ":run:" + runID }
 func (s *Share) followedKey(runID string) string { return s.runKey(runID) + ":followed" }
+func (s *Share) ownerKey(runID string) string    { return s.runKey(runID) + ":owner" }
 func (s *Share) stopChannel() string             { return s.prefix + ":run-stops" }
 
 // checkRunID rejects ids that would make a key ambiguous: run "x:followed"

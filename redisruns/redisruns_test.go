@@ -347,38 +347,52 @@ func TestStopRequests(t *testing.T) {
 	}
 }
 
-func TestFollow(t *testing.T) {
+// TestTTLRecords covers the two records that expire: a follower elsewhere
+// (Follow, Followed) and the owner's heartbeat (Heartbeat, Alive).
+func TestTTLRecords(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestShare(t, Options{})
-	run := rag.NewID()
-	followed := func() bool {
-		t.Helper()
-		ok, err := s.Followed(ctxT(t), run)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
-	if followed() {
-		t.Fatal("Followed before Follow")
-	}
-	if err := s.Follow(ctxT(t), run, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	if !followed() {
-		t.Fatal("not Followed after Follow")
-	}
-	// A short ttl replaces the long one and runs out.
-	if err := s.Follow(ctxT(t), run, 200*time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(guard); followed(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("still Followed %s after a Follow for 200ms", guard)
-		}
-	}
-	if err := s.Follow(ctxT(t), run, 0); !errors.Is(err, rag.ErrInvalid) {
-		t.Errorf("Follow with ttl 0 = %v, want rag.ErrInvalid", err)
+	for _, rec := range []struct {
+		name  string
+		set   func(ctx context.Context, runID string, ttl time.Duration) error
+		check func(ctx context.Context, runID string) (bool, error)
+	}{
+		{"follow", s.Follow, s.Followed},
+		{"heartbeat", s.Heartbeat, s.Alive},
+	} {
+		t.Run(rec.name, func(t *testing.T) {
+			t.Parallel()
+			run := rag.NewID()
+			current := func() bool {
+				t.Helper()
+				ok, err := rec.check(ctxT(t), run)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ok
+			}
+			if current() {
+				t.Fatal("current before it was set")
+			}
+			if err := rec.set(ctxT(t), run, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if !current() {
+				t.Fatal("not current after it was set")
+			}
+			// A short ttl replaces the long one and runs out.
+			if err := rec.set(ctxT(t), run, 200*time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(guard); current(); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("still current %s after a ttl of 200ms", guard)
+				}
+			}
+			if err := rec.set(ctxT(t), run, 0); !errors.Is(err, rag.ErrInvalid) {
+				t.Errorf("ttl 0 = %v, want rag.ErrInvalid", err)
+			}
+		})
 	}
 }
 

@@ -17,6 +17,7 @@ type Share struct {
 	changed  chan struct{} // closed and replaced on every publish
 	stops    []chan string
 	followed map[string]time.Time // run id -> until
+	alive    map[string]time.Time // run id -> until
 	Fail     error
 }
 
@@ -26,6 +27,7 @@ func (s *Share) init() {
 	if s.logs == nil {
 		s.logs = map[string][]rag.Event{}
 		s.followed = map[string]time.Time{}
+		s.alive = map[string]time.Time{}
 		s.changed = make(chan struct{})
 	}
 }
@@ -137,6 +139,27 @@ func (s *Share) Followed(_ context.Context, runID string) (bool, error) {
 		return false, s.Fail
 	}
 	return time.Now().Before(s.followed[runID]), nil
+}
+
+func (s *Share) Heartbeat(_ context.Context, runID string, ttl time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	if s.Fail != nil {
+		return s.Fail
+	}
+	s.alive[runID] = time.Now().Add(ttl)
+	return nil
+}
+
+func (s *Share) Alive(_ context.Context, runID string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.init()
+	if s.Fail != nil {
+		return false, s.Fail
+	}
+	return time.Now().Before(s.alive[runID]), nil
 }
 
 // SetFail makes every later call fail with err (nil: succeed again).
