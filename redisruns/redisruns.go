@@ -396,52 +396,47 @@ func confirm(ctx context.Context, ps *redis.PubSub) error {
 
 // Follow records for ttl that a client follows runID on another instance.
 func (s *Share) Follow(ctx context.Context, runID string, ttl time.Duration) error {
-	if err := checkRunID(runID); err != nil {
-		return fmt.Errorf("redisruns: follow run %q: %w", runID, err)
-	}
-	if ttl < time.Millisecond {
-		return fmt.Errorf("redisruns: follow run %s: ttl %s: %w", runID, ttl, rag.ErrInvalid)
-	}
-	if err := s.rdb.Set(ctx, s.followedKey(runID), "1", ttl).Err(); err != nil {
-		return wrapCtx(ctx, err, "follow run %s", runID)
-	}
-	return nil
+	return s.setRecord(ctx, "follow", runID, s.followedKey, ttl)
 }
 
 // Followed reports whether a Follow of runID is current.
 func (s *Share) Followed(ctx context.Context, runID string) (bool, error) {
-	if checkRunID(runID) != nil {
-		return false, nil
-	}
-	n, err := s.rdb.Exists(ctx, s.followedKey(runID)).Result()
-	if err != nil {
-		return false, wrapCtx(ctx, err, "check whether run %s is followed", runID)
-	}
-	return n > 0, nil
+	return s.record(ctx, "followed", runID, s.followedKey)
 }
 
 // Heartbeat records for ttl that runID's owner is alive.
 func (s *Share) Heartbeat(ctx context.Context, runID string, ttl time.Duration) error {
-	if err := checkRunID(runID); err != nil {
-		return fmt.Errorf("redisruns: heartbeat of run %q: %w", runID, err)
-	}
-	if ttl < time.Millisecond {
-		return fmt.Errorf("redisruns: heartbeat of run %s: ttl %s: %w", runID, ttl, rag.ErrInvalid)
-	}
-	if err := s.rdb.Set(ctx, s.ownerKey(runID), "1", ttl).Err(); err != nil {
-		return wrapCtx(ctx, err, "heartbeat of run %s", runID)
-	}
-	return nil
+	return s.setRecord(ctx, "heartbeat", runID, s.ownerKey, ttl)
 }
 
 // Alive reports whether a Heartbeat of runID is current.
 func (s *Share) Alive(ctx context.Context, runID string) (bool, error) {
+	return s.record(ctx, "alive", runID, s.ownerKey)
+}
+
+// setRecord sets a run's record (key) that expires after ttl.
+func (s *Share) setRecord(ctx context.Context, what, runID string, key func(string) string, ttl time.Duration) error {
+	if err := checkRunID(runID); err != nil {
+		return fmt.Errorf("redisruns: %s of run %q: %w", what, runID, err)
+	}
+	if ttl < time.Millisecond {
+		return fmt.Errorf("redisruns: %s of run %s: ttl %s: %w", what, runID, ttl, rag.ErrInvalid)
+	}
+	if err := s.rdb.Set(ctx, key(runID), "1", ttl).Err(); err != nil {
+		return wrapCtx(ctx, err, "%s of run %s", what, runID)
+	}
+	return nil
+}
+
+// record reports whether a run's record (key) is current; an invalid run
+// id has none.
+func (s *Share) record(ctx context.Context, what, runID string, key func(string) string) (bool, error) {
 	if checkRunID(runID) != nil {
 		return false, nil
 	}
-	n, err := s.rdb.Exists(ctx, s.ownerKey(runID)).Result()
+	n, err := s.rdb.Exists(ctx, key(runID)).Result()
 	if err != nil {
-		return false, wrapCtx(ctx, err, "check whether run %s is alive", runID)
+		return false, wrapCtx(ctx, err, "check %s of run %s", what, runID)
 	}
 	return n > 0, nil
 }
