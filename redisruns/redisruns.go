@@ -55,6 +55,10 @@ const (
 	readBatch = 1000 // most events one Read returns; the caller resumes after the last
 
 	stopBuffer = 64
+	// defaultPoolSize is the connection pool unless the URL sets
+	// pool_size: room for this many followed runs' blocking reads besides
+	// publishing.
+	defaultPoolSize = 256
 	// confirmTimeout bounds the wait for Redis to confirm a SUBSCRIBE.
 	confirmTimeout = 5 * time.Second
 	// unblockTimeout bounds the attempts to release a cancelled blocking read.
@@ -109,6 +113,12 @@ func New(ctx context.Context, url string, opts Options) (*Share, error) {
 	// Honour callers' deadlines on the socket too, not only while waiting
 	// for a pooled connection.
 	ro.ContextTimeoutEnabled = true
+	if !strings.Contains(url, "pool_size=") {
+		// Every mirrored run holds a connection in a blocking read for up
+		// to its wait; go-redis's default pool (10 per CPU) would make
+		// publishing queue behind a few dozen followers.
+		ro.PoolSize = max(ro.PoolSize, defaultPoolSize)
+	}
 	rdb := redis.NewClient(ro)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
