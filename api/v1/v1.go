@@ -92,7 +92,7 @@ type Source struct {
 	Title      string  `json:"title"`
 	URL        string  `json:"url,omitempty"`
 	Snippet    string  `json:"snippet"`
-	Score      float64 `json:"score"`
+	Score      float64 `json:"score" doc:"Relevance as the search ranked it, higher is better. Comparable only within one list: its scale depends on the search mode and store."`
 }
 
 // TokenEvent carries the next piece of the answer (a delta, never the text so far).
@@ -227,5 +227,5 @@ type Passage struct {
 	URL        string  `json:"url,omitempty"`
 	Heading    string  `json:"heading,omitempty"`
 	Text       string  `json:"text"`
-	Score      float64 `json:"score"`
+	Score      float64 `json:"score" doc:"Relevance as the search ranked it, higher is better. Comparable only within one list: its scale depends on the search mode and store."`
 }

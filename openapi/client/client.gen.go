@@ -568,10 +568,12 @@ type Passage struct {
 	ChunkId    string  `json:"chunk_id"`
 	DocumentId string  `json:"document_id"`
 	Heading    *string `json:"heading,omitempty"`
-	Score      float64 `json:"score"`
-	Text       string  `json:"text"`
-	Title      string  `json:"title"`
-	Url        *string `json:"url,omitempty"`
+
+	// Score Relevance as the search ranked it, higher is better. Comparable only within one list: its scale depends on the search mode and store.
+	Score float64 `json:"score"`
+	Text  string  `json:"text"`
+	Title string  `json:"title"`
+	Url   *string `json:"url,omitempty"`
 }
 
 // SearchRequest defines model for SearchRequest.
@@ -598,7 +600,9 @@ type Source struct {
 	DocumentId string  `json:"document_id"`
 
 	// N Citation number, from 1.
-	N       int64   `json:"n"`
+	N int64 `json:"n"`
+
+	// Score Relevance as the search ranked it, higher is better. Comparable only within one list: its scale depends on the search mode and store.
 	Score   float64 `json:"score"`
 	Snippet string  `json:"snippet"`
 	Title   string  `json:"title"`
