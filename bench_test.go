@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -33,19 +34,31 @@ import (
 //   - burst=100: 100 streams requested at the same instant; on 2 cores this
 //     measures queueing as much as the server.
 //
+//   - shared/…: the same with --redis-url (RAGCHAT_TEST_REDIS_URL), where a
+//     run's start event is published to Redis before the stream begins.
+//
 //     go test -run '^$' -bench StreamOverhead -benchtime 50x .
 func BenchmarkStreamOverhead(b *testing.B) {
 	for _, bc := range []struct {
 		name       string
 		background int
 		burst      int
+		shared     bool // with --redis-url (skipped without RAGCHAT_TEST_REDIS_URL)
 	}{
-		{"open=1", 0, 1},
-		{"open=100", 99, 1},
-		{"burst=100", 0, 100},
+		{"open=1", 0, 1, false},
+		{"open=100", 99, 1, false},
+		{"burst=100", 0, 100, false},
+		{"shared/open=1", 0, 1, true},
+		{"shared/burst=100", 0, 100, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			base, llm := startServer(b, map[string]string{"RAGCHAT_LOG_LEVEL": "error", "RAGCHAT_LLM_IDLE_TIMEOUT": "10m"})
+			env := map[string]string{"RAGCHAT_LOG_LEVEL": "error", "RAGCHAT_LLM_IDLE_TIMEOUT": "10m"}
+			if bc.shared {
+				if env["RAGCHAT_REDIS_URL"] = os.Getenv(EnvRedisURL); env["RAGCHAT_REDIS_URL"] == "" {
+					b.Skipf("%s is not set", EnvRedisURL)
+				}
+			}
+			base, llm := startServer(b, env)
 			addr := strings.TrimPrefix(base, "http://")
 			var background []fakellm.Script
 			for range bc.background {

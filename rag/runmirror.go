@@ -16,10 +16,12 @@ import (
 const publishRetries = 3
 
 // publish copies a run's events after the first next to the share, in
-// order, until the final one. It reads the run's own log, so appending
-// never waits for Redis.
+// order, until the final one, the events that queued up meanwhile in one
+// call. It reads the run's own log, so appending never waits for Redis.
+// It first renews the run's heartbeat, off the path of the start event.
 func (r *Runner) publish(run *Run, next int) {
 	defer r.wg.Done()
+	r.heartbeat(run.ID)
 	for {
 		events, more := run.Next(next)
 		if events == nil && more == nil {
@@ -29,27 +31,34 @@ func (r *Runner) publish(run *Run, next int) {
 			<-more // the run always ends (Close cancels it), so this returns
 			continue
 		}
-		for _, e := range events {
-			if err := r.publishOne(run.ID, e); err != nil {
-				r.cfg.Logger.Error("publish run events; other instances cannot follow this run", "run_id", run.ID, "seq", e.Seq, "err", err)
-				return
-			}
+		if err := r.publishEvents(run.ID, events); err != nil {
+			r.cfg.Logger.Error("publish run events; other instances cannot follow this run", "run_id", run.ID, "seq", events[0].Seq, "err", err)
+			return
 		}
 		next += len(events)
 	}
 }
 
-func (r *Runner) publishOne(runID string, e Event) error {
+func (r *Runner) publishEvents(runID string, events []Event) error {
 	var err error
 	for attempt := range publishRetries {
+		// Not r.ctx: the final events of runs cancelled by Close must
+		// still go out, so that followers elsewhere see the end. Short,
+		// so a Redis outage delays shutdown by seconds, not minutes.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+			// The failed attempt may have reached Redis after all: send
+			// only what is missing (the share refuses a seq twice).
+			if got, found, rerr := r.cfg.Share.Read(ctx, runID, events[0].Seq-1, 0); rerr == nil && found {
+				events = events[min(len(got), len(events)):]
+				if len(events) == 0 {
+					cancel()
+					return nil
+				}
+			}
 		}
-		// Not r.ctx: the final events of runs cancelled by Close must
-		// still go out, so that followers elsewhere see the end.
-		// Short, so a Redis outage delays shutdown by seconds, not minutes.
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err = r.cfg.Share.Publish(ctx, runID, e)
+		err = r.cfg.Share.Publish(ctx, runID, events...)
 		cancel()
 		if err == nil {
 			return nil

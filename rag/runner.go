@@ -163,11 +163,10 @@ func (r *Runner) Start(ctx context.Context, a Ask) (*Run, error) {
 	if r.cfg.Share != nil {
 		// The start event goes out before anyone can see the run, so a
 		// client that saw any of its events finds it on every instance.
-		if err := r.publishOne(run.ID, run.events[0]); err != nil {
+		if err := r.publishEvents(run.ID, run.events[:1]); err != nil {
 			r.cfg.Logger.Error("publish a run's start; other instances cannot follow it", "run_id", run.ID, "err", err)
 		} else {
 			published = 1
-			r.heartbeat(run.ID)
 		}
 	}
 	r.mu.Lock()

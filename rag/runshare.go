@@ -12,9 +12,10 @@ import (
 // (RunnerConfig.Share nil) runs are seen only by the instance that runs
 // them. Package redisruns implements it on Redis Streams.
 type RunShare interface {
-	// Publish appends e (its Seq set) to the run's shared log. A runner
-	// calls it in order of Seq, one event at a time per run.
-	Publish(ctx context.Context, runID string, e Event) error
+	// Publish appends events (their Seq set, consecutive) to the run's
+	// shared log. A runner calls it in order of Seq, one call at a time
+	// per run.
+	Publish(ctx context.Context, runID string, events ...Event) error
 	// Read returns the run's events after Seq after, in order, waiting up
 	// to wait for the first of them when there are none yet (0: do not
 	// wait). found is false when no instance published the run (or its

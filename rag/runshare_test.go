@@ -219,3 +219,24 @@ func TestSharedRunSlowOwnerAlive(t *testing.T) {
 		t.Errorf("after stop, mirror ended with %s", last[len(last)-1].Type)
 	}
 }
+
+// TestSharedRunPublishRetry: when a publish reached the share but its
+// reply was lost, the retry sends only what is missing, so followers
+// elsewhere see every event once.
+func TestSharedRunPublishRetry(t *testing.T) {
+	a, b, share := instances(t, ragtest.Tokens("one ", "two ", "three"), time.Minute)
+	share.SetLostReplies(2)
+	ctx := context.Background()
+	run, err := a.runner.Start(ctx, rag.Ask{Message: "What is SSE?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := collect(t, run, 0)
+	mirror, err := b.runner.Get(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, collect(t, mirror, 0)); diff != "" {
+		t.Errorf("events seen elsewhere after lost replies (-owner +mirror):\n%s", diff)
+	}
+}

@@ -155,33 +155,44 @@ func (s *Share) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Publish appends e to the run's stream as entry 0-<e.Seq> and renews the
-// stream's expiry, in one round trip. A Seq not above the last published
-// one is an error wrapping Redis's.
-func (s *Share) Publish(ctx context.Context, runID string, e rag.Event) error {
+// Publish appends events to the run's stream as entries 0-<Seq> and
+// renews the stream's expiry, in one round trip. A Seq not above the last
+// published one is an error wrapping Redis's; the events before it are
+// published.
+func (s *Share) Publish(ctx context.Context, runID string, events ...rag.Event) error {
 	if err := checkRunID(runID); err != nil {
 		return fmt.Errorf("redisruns: publish run %q: %w", runID, err)
 	}
-	if e.Seq < 1 {
-		// 0-0 is not a valid stream id; Seq counts from 1.
-		return fmt.Errorf("redisruns: publish run %s: seq %d: %w", runID, e.Seq, rag.ErrInvalid)
+	if len(events) == 0 {
+		return nil
 	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("redisruns: publish run %s seq %d: %w", runID, e.Seq, err)
+	data := make([][]byte, len(events))
+	for i, e := range events {
+		if e.Seq < 1 {
+			// 0-0 is not a valid stream id; Seq counts from 1.
+			return fmt.Errorf("redisruns: publish run %s: seq %d: %w", runID, e.Seq, rag.ErrInvalid)
+		}
+		var err error
+		if data[i], err = json.Marshal(e); err != nil {
+			return fmt.Errorf("redisruns: publish run %s seq %d: %w", runID, e.Seq, err)
+		}
 	}
 	key := s.runKey(runID)
-	var add *redis.StringCmd
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		add = p.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: entryID(e.Seq), Values: []any{field, data}})
+	adds := make([]*redis.StringCmd, len(events))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, e := range events {
+			adds[i] = p.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: entryID(e.Seq), Values: []any{field, data[i]}})
+		}
 		p.PExpire(ctx, key, s.retention)
 		return nil
 	})
-	if err == nil {
-		err = add.Err()
+	for i, add := range adds {
+		if add.Err() != nil {
+			return wrapCtx(ctx, add.Err(), "publish run %s seq %d", runID, events[i].Seq)
+		}
 	}
 	if err != nil {
-		return wrapCtx(ctx, err, "publish run %s seq %d", runID, e.Seq)
+		return wrapCtx(ctx, err, "publish run %s", runID)
 	}
 	return nil
 }

@@ -19,6 +19,9 @@ type Share struct {
 	followed map[string]time.Time // run id -> until
 	alive    map[string]time.Time // run id -> until
 	Fail     error
+	// lostReplies counts Publish calls still to apply but answer with an
+	// error, as when Redis's reply is lost (SetLostReplies).
+	lostReplies int
 }
 
 var _ rag.RunShare = (*Share)(nil)
@@ -32,20 +35,34 @@ func (s *Share) init() {
 	}
 }
 
-func (s *Share) Publish(_ context.Context, runID string, e rag.Event) error {
+func (s *Share) Publish(_ context.Context, runID string, events ...rag.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
 	if s.Fail != nil {
 		return s.Fail
 	}
-	if want := len(s.logs[runID]) + 1; e.Seq != want {
-		return fmt.Errorf("ragtest share: run %s: seq %d, want %d", runID, e.Seq, want)
+	for _, e := range events {
+		if want := len(s.logs[runID]) + 1; e.Seq != want {
+			return fmt.Errorf("ragtest share: run %s: seq %d, want %d", runID, e.Seq, want)
+		}
+		s.logs[runID] = append(s.logs[runID], e)
 	}
-	s.logs[runID] = append(s.logs[runID], e)
 	close(s.changed)
 	s.changed = make(chan struct{})
+	if s.lostReplies > 0 {
+		s.lostReplies--
+		return fmt.Errorf("ragtest share: reply lost: %w", rag.ErrUnavailable)
+	}
 	return nil
+}
+
+// SetLostReplies makes the next n Publish calls store their events but
+// report an error, as a timeout after Redis applied a command would.
+func (s *Share) SetLostReplies(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lostReplies = n
 }
 
 func (s *Share) Read(ctx context.Context, runID string, after int, wait time.Duration) ([]rag.Event, bool, error) {
