@@ -47,6 +47,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCitations -fuzztime 30s ./rag/
 	$(GO) test -run '^$$' -fuzz FuzzMarkdown -fuzztime 30s ./app/
 	$(GO) test -run '^$$' -fuzz FuzzParseEventID -fuzztime 30s ./app/
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./wordvec/
 
 # The OpenAPI documents and the generated Go client (openapi/client).
 openapi:

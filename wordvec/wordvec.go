@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 )
@@ -81,6 +82,9 @@ func Read(r io.Reader) (*Table, error) {
 	for i, w := range words {
 		if err := binary.Read(br, binary.LittleEndian, &t.scale[i]); err != nil {
 			return nil, fmt.Errorf("wordvec: vector %d: %w", i, err)
+		}
+		if sc := float64(t.scale[i]); math.IsNaN(sc) || math.IsInf(sc, 0) || sc < 0 {
+			return nil, fmt.Errorf("wordvec: vector %d: scale %v", i, sc)
 		}
 		if _, err := io.ReadFull(br, row); err != nil {
 			return nil, fmt.Errorf("wordvec: vector %d: %w", i, err)

@@ -77,6 +77,7 @@ func TestReadRejectsBadInput(t *testing.T) {
 		"truncated":  gz([]byte(magic + "\x02\x00\x00\x00")),
 		"huge":       gz([]byte(magic + "\xff\xff\xff\xff\x64\x00\x00\x00\x01\x00\x00\x00")),
 		"short rows": gz([]byte(magic + "\x01\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00a\x00\x00\x80\x3f\x01")),
+		"NaN scale":  gz([]byte(magic + "\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00a\x00\x00\xc0\x7f\x01")),
 	} {
 		if _, err := Read(bytes.NewReader(in)); err == nil {
 			t.Errorf("%s: Read succeeded, want an error", name)
@@ -90,4 +91,35 @@ func BenchmarkDefault(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzRead: Read never panics and never returns a table that answers
+// outside its rows, whatever the bytes (gzip-wrapped, since Read expects it).
+func FuzzRead(f *testing.F) {
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		w.Write(b)
+		w.Close()
+		return buf.Bytes()
+	}
+	f.Add(gz([]byte(magic + "\x01\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00a\x00\x00\x80\x3f\x01\x02")))
+	f.Add(gz([]byte(magic + "\x02\x00\x00\x00\x01\x00\x00\x00\x03\x00\x00\x00a\nb\x00\x00\x80\x3f\x7f\x00\x00\x80\x3f\x81")))
+	f.Add(gz([]byte(magic + "\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00a\x00\x00\xc0\x7f\x01"))) // NaN scale
+	f.Add(gz([]byte("not a table")))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		tab, err := Read(bytes.NewReader(gz(raw)))
+		if err != nil {
+			return
+		}
+		for _, w := range tab.Words() {
+			id, ok := tab.ID(w)
+			if !ok || id < 0 || int(id) >= tab.Len() {
+				t.Fatalf("ID(%q) = %d, %v with %d rows", w, id, ok, tab.Len())
+			}
+			if s := tab.Similarity(id, 0); s != s { // NaN
+				t.Fatalf("Similarity(%d, 0) is NaN", id)
+			}
+		}
+	})
 }
