@@ -64,13 +64,6 @@ func TestDefaultTable(t *testing.T) {
 }
 
 func TestReadRejectsBadInput(t *testing.T) {
-	gz := func(b []byte) []byte {
-		var buf bytes.Buffer
-		w := gzip.NewWriter(&buf)
-		w.Write(b)
-		w.Close()
-		return buf.Bytes()
-	}
 	for name, in := range map[string][]byte{
 		"not gzip":   []byte("hello"),
 		"bad magic":  gz([]byte("something else entirely\n")),
@@ -85,6 +78,15 @@ func TestReadRejectsBadInput(t *testing.T) {
 	}
 }
 
+// gz returns b gzip-compressed, as Read expects its input.
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
 func BenchmarkDefault(b *testing.B) {
 	for range b.N {
 		if _, err := Read(bytes.NewReader(defaultTable)); err != nil {
@@ -96,13 +98,6 @@ func BenchmarkDefault(b *testing.B) {
 // FuzzRead: Read never panics and never returns a table that answers
 // outside its rows, whatever the bytes (gzip-wrapped, since Read expects it).
 func FuzzRead(f *testing.F) {
-	gz := func(b []byte) []byte {
-		var buf bytes.Buffer
-		w := gzip.NewWriter(&buf)
-		w.Write(b)
-		w.Close()
-		return buf.Bytes()
-	}
 	f.Add(gz([]byte(magic + "\x01\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00a\x00\x00\x80\x3f\x01\x02")))
 	f.Add(gz([]byte(magic + "\x02\x00\x00\x00\x01\x00\x00\x00\x03\x00\x00\x00a\nb\x00\x00\x80\x3f\x7f\x00\x00\x80\x3f\x81")))
 	f.Add(gz([]byte(magic + "\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00a\x00\x00\xc0\x7f\x01"))) // NaN scale
