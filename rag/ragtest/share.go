@@ -138,45 +138,48 @@ func (s *Share) StopRequests(ctx context.Context) (<-chan string, error) {
 }
 
 func (s *Share) Follow(_ context.Context, runID string, ttl time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
-	if s.Fail != nil {
-		return s.Fail
-	}
-	s.followed[runID] = time.Now().Add(ttl)
-	return nil
+	return s.setUntil(followedRecords, runID, ttl)
 }
 
 func (s *Share) Followed(_ context.Context, runID string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
-	if s.Fail != nil {
-		return false, s.Fail
-	}
-	return time.Now().Before(s.followed[runID]), nil
+	return s.current(followedRecords, runID)
 }
 
 func (s *Share) Heartbeat(_ context.Context, runID string, ttl time.Duration) error {
+	return s.setUntil(aliveRecords, runID, ttl)
+}
+
+func (s *Share) Alive(_ context.Context, runID string) (bool, error) {
+	return s.current(aliveRecords, runID)
+}
+
+// records picks one of a Share's expiring records (run id -> until).
+type records func(*Share) map[string]time.Time
+
+func followedRecords(s *Share) map[string]time.Time { return s.followed }
+func aliveRecords(s *Share) map[string]time.Time    { return s.alive }
+
+// setUntil records runID in which until ttl from now.
+func (s *Share) setUntil(which records, runID string, ttl time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
 	if s.Fail != nil {
 		return s.Fail
 	}
-	s.alive[runID] = time.Now().Add(ttl)
+	which(s)[runID] = time.Now().Add(ttl)
 	return nil
 }
 
-func (s *Share) Alive(_ context.Context, runID string) (bool, error) {
+// current reports whether runID's record in which is current.
+func (s *Share) current(which records, runID string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
 	if s.Fail != nil {
 		return false, s.Fail
 	}
-	return time.Now().Before(s.alive[runID]), nil
+	return time.Now().Before(which(s)[runID]), nil
 }
 
 // SetFail makes every later call fail with err (nil: succeed again).

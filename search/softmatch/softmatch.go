@@ -101,6 +101,7 @@ type Query struct {
 	ids       []int32   // the question's content words found in the table
 	weights   []float32 // their IDF
 	sims      map[int32][]float32
+	best      []float32 // scratch for Score
 }
 
 // NewQuery prepares text for scoring: its words that the table knows,
@@ -121,6 +122,7 @@ func NewQuery(table *wordvec.Table, text string, threshold float32, idf func(wor
 		q.ids = append(q.ids, id)
 		q.weights = append(q.weights, float32(wt))
 	}
+	q.best = make([]float32, len(q.ids))
 	return q
 }
 
@@ -160,7 +162,9 @@ func (q *Query) Score(passage []int32) float64 {
 	if q.Empty() {
 		return 0
 	}
-	best := make([]float32, len(q.ids))
+	// One scratch slice per query: Score runs for every candidate.
+	best := q.best[:len(q.ids)]
+	clear(best)
 	for _, id := range passage {
 		for i, s := range q.similarities(id) {
 			best[i] = max(best[i], s)
