@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -263,20 +262,10 @@ func openapiCmd(args []string, stdout, stderr io.Writer) error {
 
 // specBytes renders the API's OpenAPI document.
 func specBytes(format, version string) ([]byte, error) {
-	spec := api.Spec()
-	switch {
-	case format == "yaml" && version == "3.1":
-		return spec.YAML()
-	case format == "yaml" && version == "3.0":
-		return spec.DowngradeYAML()
-	case format == "json" && version == "3.1":
-		b, err := json.MarshalIndent(spec, "", "  ")
-		return append(b, '\n'), err
-	case format == "json" && version == "3.0":
-		b, err := spec.Downgrade()
-		return b, err
+	if (format != "yaml" && format != "json") || (version != "3.1" && version != "3.0") {
+		return nil, fmt.Errorf("openapi: --format must be yaml or json and --version 3.1 or 3.0")
 	}
-	return nil, fmt.Errorf("openapi: --format must be yaml or json and --version 3.1 or 3.0")
+	return api.SpecDocument(api.Document{Version: version, Format: format})
 }
 
 func evalCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

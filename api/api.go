@@ -112,7 +112,9 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) huma.API {
 	hc := huma.DefaultConfig("ragchat API", cfg.Version)
 	hc.Info.Description = "Retrieval-augmented chat: ask a question, get a streamed answer (Server-Sent Events) that cites the passages it was built from. " +
 		"Errors are RFC 9457 problem+json before a stream starts and an `error` event after."
-	hc.DocsPath = "" // the built-in docs page loads from a CDN; /docs is served from embedded assets instead
+	hc.DocsPath = ""    // the built-in docs page loads from a CDN; /docs is served from embedded assets instead
+	hc.OpenAPIPath = "" // served by serveDocuments, with a valid 3.0 variant
+	hc.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	hc.CreateHooks = nil
 	humaAPI := humago.New(mux, hc)
 
@@ -123,6 +125,8 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) huma.API {
 	s.registerDocuments(humaAPI)
 	s.registerSearch(humaAPI)
 	s.registerHealth(humaAPI)
+	polish(humaAPI.OpenAPI())
+	serveDocuments(mux, &documents{spec: humaAPI.OpenAPI()}, deps.Logger)
 
 	// A GET pattern also answers HEAD; for a stream that would start a run
 	// (an LLM call) whose answer nobody can read.

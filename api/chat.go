@@ -93,16 +93,21 @@ func (s *server) streamOperation(api huma.API, op huma.Operation) huma.Operation
 		{v1.TypeDone, v1.DoneEvent{}},
 		{v1.TypeError, v1.ErrorEvent{}},
 	}
-	union := &huma.Schema{
-		Title:         "ChatEvent",
-		Description:   "The JSON data of one event of the chat stream, discriminated by type.",
-		Discriminator: &huma.Discriminator{PropertyName: "type", Mapping: map[string]string{}},
+	// The union is a named component, so that generators make a ChatEvent type.
+	if _, ok := reg.Map()["ChatEvent"]; !ok {
+		union := &huma.Schema{
+			Title:         "ChatEvent",
+			Description:   "The JSON data of one event of the chat stream, discriminated by type.",
+			Discriminator: &huma.Discriminator{PropertyName: "type", Mapping: map[string]string{}},
+		}
+		for _, t := range types {
+			ref := reg.Schema(reflect.TypeOf(t.v), true, "")
+			union.OneOf = append(union.OneOf, ref)
+			union.Discriminator.Mapping[t.name] = ref.Ref
+		}
+		reg.Map()["ChatEvent"] = union
 	}
-	for _, t := range types {
-		ref := reg.Schema(reflect.TypeOf(t.v), true, "")
-		union.OneOf = append(union.OneOf, ref)
-		union.Discriminator.Mapping[t.name] = ref.Ref
-	}
+	union := &huma.Schema{Ref: "#/components/schemas/ChatEvent"}
 	op.Responses = map[string]*huma.Response{
 		"200": {
 			Description: "The event stream. Each event: `id: <run_id>:<seq>` and `data: <ChatEvent JSON>`.",
@@ -202,6 +207,7 @@ func (s *server) pump(sink eventSink, run *rag.Run, after int) {
 			after = events[len(events)-1].Seq
 		}
 		if events == nil && more == nil {
+			sink.end()
 			return // finished and delivered
 		}
 		if more == nil {

@@ -37,6 +37,7 @@ func (s *server) registerConversations(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/api/v1/conversations",
 		Summary:     "List conversations, newest first",
+		Description: "One page of conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422.",
 		Tags:        []string{"conversations"},
 		Errors:      []int{http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *PageInput) (*ConversationListOutput, error) {
@@ -55,6 +56,7 @@ func (s *server) registerConversations(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/api/v1/conversations/{id}",
 		Summary:     "Get a conversation with its messages",
+		Description: "The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation.",
 		Tags:        []string{"conversations"},
 		Errors:      []int{http.StatusNotFound},
 	}, func(ctx context.Context, in *ConversationIDInput) (*ConversationOutput, error) {
@@ -73,6 +75,7 @@ func (s *server) registerConversations(api huma.API) {
 		Method:        http.MethodDelete,
 		Path:          "/api/v1/conversations/{id}",
 		Summary:       "Delete a conversation and its messages",
+		Description:   "Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation.",
 		Tags:          []string{"conversations"},
 		DefaultStatus: http.StatusNoContent,
 		Errors:        []int{http.StatusNotFound},

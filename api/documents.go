@@ -74,6 +74,7 @@ func (s *server) registerDocuments(api huma.API) {
 		}
 		return out, nil
 	})
+	declareAlsoOK(api, http.MethodPost, "/api/v1/documents", "The same text was already there: the existing document, unchanged.")
 	huma.Register(api, huma.Operation{
 		OperationID:   "upload-document",
 		Method:        http.MethodPost,
@@ -119,11 +120,13 @@ func (s *server) registerDocuments(api huma.API) {
 		}
 		return out, nil
 	})
+	declareAlsoOK(api, http.MethodPost, "/api/v1/documents/upload", "The same text was already there: the existing document, unchanged.")
 	huma.Register(api, huma.Operation{
 		OperationID: "list-documents",
 		Method:      http.MethodGet,
 		Path:        "/api/v1/documents",
 		Summary:     "List documents, newest first",
+		Description: "One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page.",
 		Tags:        []string{"documents"},
 		Errors:      []int{http.StatusUnprocessableEntity},
 	}, func(ctx context.Context, in *PageInput) (*DocumentListOutput, error) {
@@ -142,6 +145,7 @@ func (s *server) registerDocuments(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/api/v1/documents/{id}",
 		Summary:     "Get a document (without its text)",
+		Description: "The document's title, source, content type, text hash and chunk count. 404 when there is no such document.",
 		Tags:        []string{"documents"},
 		Errors:      []int{http.StatusNotFound},
 	}, func(ctx context.Context, in *DocumentIDInput) (*DocumentOutput, error) {
@@ -156,6 +160,7 @@ func (s *server) registerDocuments(api huma.API) {
 		Method:        http.MethodDelete,
 		Path:          "/api/v1/documents/{id}",
 		Summary:       "Delete a document and its chunks from the index",
+		Description:   "Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document.",
 		Tags:          []string{"documents"},
 		DefaultStatus: http.StatusNoContent,
 		Errors:        []int{http.StatusNotFound},

@@ -23,6 +23,7 @@ func (s *server) registerHealth(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/healthz",
 		Summary:     "Liveness: the process serves requests",
+		Description: "Always 200 while the process serves HTTP; for liveness probes. It checks no dependency.",
 		Tags:        []string{"health"},
 	}, func(ctx context.Context, _ *struct{}) (*HealthOutput, error) {
 		out := &HealthOutput{}
@@ -34,6 +35,7 @@ func (s *server) registerHealth(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/readyz",
 		Summary:     "Readiness: the database and the search store answer",
+		Description: "200 when every dependency answers within 3 s, else 503; `checks` says which one failed and why. For readiness probes and load balancers.",
 		Tags:        []string{"health"},
 		Errors:      []int{http.StatusServiceUnavailable},
 	}, func(ctx context.Context, _ *struct{}) (*HealthOutput, error) {

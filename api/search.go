@@ -26,6 +26,7 @@ func (s *server) registerSearch(api huma.API) {
 		Method:       http.MethodPost,
 		Path:         "/api/v1/search",
 		Summary:      "Retrieve passages only (debugging, evaluation)",
+		Description:  "Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.",
 		Tags:         []string{"search"},
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
 		Errors:       []int{http.StatusUnprocessableEntity, http.StatusServiceUnavailable},

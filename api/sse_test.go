@@ -148,6 +148,7 @@ func (r *recordingSink) write(p []byte) error {
 	return nil
 }
 func (r *recordingSink) gone() <-chan struct{} { return nil }
+func (r *recordingSink) end()                  {}
 func (r *recordingSink) close()                {}
 
 func TestWriteEvents(t *testing.T) {

@@ -23,8 +23,8 @@ type ChatRequest struct {
 // ChatResponse is the REST fallback's answer: the whole stream in one body.
 type ChatResponse struct {
 	Response       string   `json:"response" doc:"The answer text, with citations as [n]."`
-	Sources        []Source `json:"sources" doc:"The passages the answer may cite; n is the citation number."`
-	Cited          []int    `json:"cited" doc:"Citation numbers the answer used."`
+	Sources        []Source `json:"sources" nullable:"false" doc:"The passages the answer may cite; n is the citation number."`
+	Cited          []int    `json:"cited" nullable:"false" doc:"Citation numbers the answer used."`
 	ConversationID string   `json:"conversation_id"`
 	MessageID      string   `json:"message_id" doc:"The assistant message that holds this answer."`
 	RunID          string   `json:"run_id"`
@@ -81,7 +81,7 @@ type Status struct {
 // SourcesEvent lists the retrieved passages, after retrieval.
 type SourcesEvent struct {
 	Type    string   `json:"type" enum:"sources"`
-	Content []Source `json:"content"`
+	Content []Source `json:"content" nullable:"false"`
 }
 
 // Source is a retrieved passage the answer may cite as [N].
@@ -110,7 +110,7 @@ type DoneEvent struct {
 // Done summarises the finished run.
 type Done struct {
 	FinishReason string  `json:"finish_reason" enum:"stop,length,stopped"`
-	Cited        []int   `json:"cited"`
+	Cited        []int   `json:"cited" nullable:"false"`
 	Model        string  `json:"model"`
 	Usage        Usage   `json:"usage"`
 	Timings      Timings `json:"timings"`
@@ -155,14 +155,14 @@ type Conversation struct {
 
 // ConversationList is one page of conversations, newest first.
 type ConversationList struct {
-	Conversations []Conversation `json:"conversations"`
+	Conversations []Conversation `json:"conversations" nullable:"false"`
 	NextCursor    string         `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
 }
 
 // ConversationDetail is a conversation with its messages, oldest first.
 type ConversationDetail struct {
 	Conversation
-	Messages []Message `json:"messages"`
+	Messages []Message `json:"messages" nullable:"false"`
 }
 
 // Message is one turn of a conversation.
@@ -170,7 +170,7 @@ type Message struct {
 	ID           string    `json:"id"`
 	Role         string    `json:"role" enum:"user,assistant"`
 	Content      string    `json:"content"`
-	Sources      []Source  `json:"sources,omitempty"`
+	Sources      []Source  `json:"sources,omitempty" nullable:"false"`
 	Status       string    `json:"status" enum:"streaming,complete,stopped,error"`
 	FinishReason string    `json:"finish_reason,omitempty"`
 	RunID        string    `json:"run_id,omitempty"`
@@ -203,7 +203,7 @@ type Document struct {
 
 // DocumentList is one page of documents, newest first.
 type DocumentList struct {
-	Documents  []Document `json:"documents"`
+	Documents  []Document `json:"documents" nullable:"false"`
 	NextCursor string     `json:"next_cursor,omitempty"`
 }
 
@@ -216,7 +216,7 @@ type SearchRequest struct {
 
 // SearchResponse lists passages, best first.
 type SearchResponse struct {
-	Passages []Passage `json:"passages"`
+	Passages []Passage `json:"passages" nullable:"false"`
 }
 
 // Passage is one retrieved chunk.

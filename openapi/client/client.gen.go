@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,27 @@ import (
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for ChatAnswerFinishReason.
+const (
+	ChatAnswerFinishReasonLength  ChatAnswerFinishReason = "length"
+	ChatAnswerFinishReasonStop    ChatAnswerFinishReason = "stop"
+	ChatAnswerFinishReasonStopped ChatAnswerFinishReason = "stopped"
+)
+
+// Valid indicates whether the value is a known member of the ChatAnswerFinishReason enum.
+func (e ChatAnswerFinishReason) Valid() bool {
+	switch e {
+	case ChatAnswerFinishReasonLength:
+		return true
+	case ChatAnswerFinishReasonStop:
+		return true
+	case ChatAnswerFinishReasonStopped:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for ChatRequestLang.
 const (
@@ -30,27 +52,6 @@ func (e ChatRequestLang) Valid() bool {
 	case ChatRequestLangEn:
 		return true
 	case ChatRequestLangKo:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ChatResponseFinishReason.
-const (
-	ChatResponseFinishReasonLength  ChatResponseFinishReason = "length"
-	ChatResponseFinishReasonStop    ChatResponseFinishReason = "stop"
-	ChatResponseFinishReasonStopped ChatResponseFinishReason = "stopped"
-)
-
-// Valid indicates whether the value is a known member of the ChatResponseFinishReason enum.
-func (e ChatResponseFinishReason) Valid() bool {
-	switch e {
-	case ChatResponseFinishReasonLength:
-		return true
-	case ChatResponseFinishReasonStop:
-		return true
-	case ChatResponseFinishReasonStopped:
 		return true
 	default:
 		return false
@@ -93,36 +94,6 @@ func (e DoneEventType) Valid() bool {
 	}
 }
 
-// Defines values for ErrorCode.
-const (
-	Cancelled           ErrorCode = "cancelled"
-	InternalError       ErrorCode = "internal_error"
-	SearchError         ErrorCode = "search_error"
-	UpstreamError       ErrorCode = "upstream_error"
-	UpstreamTimeout     ErrorCode = "upstream_timeout"
-	UpstreamUnavailable ErrorCode = "upstream_unavailable"
-)
-
-// Valid indicates whether the value is a known member of the ErrorCode enum.
-func (e ErrorCode) Valid() bool {
-	switch e {
-	case Cancelled:
-		return true
-	case InternalError:
-		return true
-	case SearchError:
-		return true
-	case UpstreamError:
-		return true
-	case UpstreamTimeout:
-		return true
-	case UpstreamUnavailable:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ErrorEventType.
 const (
 	ErrorEventTypeError ErrorEventType = "error"
@@ -138,14 +109,14 @@ func (e ErrorEventType) Valid() bool {
 	}
 }
 
-// Defines values for HealthOutputBodyStatus.
+// Defines values for HealthStatus.
 const (
-	Ok          HealthOutputBodyStatus = "ok"
-	Unavailable HealthOutputBodyStatus = "unavailable"
+	Ok          HealthStatus = "ok"
+	Unavailable HealthStatus = "unavailable"
 )
 
-// Valid indicates whether the value is a known member of the HealthOutputBodyStatus enum.
-func (e HealthOutputBodyStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the HealthStatus enum.
+func (e HealthStatus) Valid() bool {
 	switch e {
 	case Ok:
 		return true
@@ -192,6 +163,36 @@ func (e MessageStatus) Valid() bool {
 	case MessageStatusStopped:
 		return true
 	case MessageStatusStreaming:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunErrorCode.
+const (
+	Cancelled           RunErrorCode = "cancelled"
+	InternalError       RunErrorCode = "internal_error"
+	SearchError         RunErrorCode = "search_error"
+	UpstreamError       RunErrorCode = "upstream_error"
+	UpstreamTimeout     RunErrorCode = "upstream_timeout"
+	UpstreamUnavailable RunErrorCode = "upstream_unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RunErrorCode enum.
+func (e RunErrorCode) Valid() bool {
+	switch e {
+	case Cancelled:
+		return true
+	case InternalError:
+		return true
+	case SearchError:
+		return true
+	case UpstreamError:
+		return true
+	case UpstreamTimeout:
+		return true
+	case UpstreamUnavailable:
 		return true
 	default:
 		return false
@@ -282,24 +283,24 @@ func (e StatusEventType) Valid() bool {
 	}
 }
 
-// Defines values for StopOutputBodyOutcome.
+// Defines values for StopResultOutcome.
 const (
-	StopOutputBodyOutcomeDone    StopOutputBodyOutcome = "done"
-	StopOutputBodyOutcomeError   StopOutputBodyOutcome = "error"
-	StopOutputBodyOutcomeRunning StopOutputBodyOutcome = "running"
-	StopOutputBodyOutcomeStopped StopOutputBodyOutcome = "stopped"
+	StopResultOutcomeDone    StopResultOutcome = "done"
+	StopResultOutcomeError   StopResultOutcome = "error"
+	StopResultOutcomeRunning StopResultOutcome = "running"
+	StopResultOutcomeStopped StopResultOutcome = "stopped"
 )
 
-// Valid indicates whether the value is a known member of the StopOutputBodyOutcome enum.
-func (e StopOutputBodyOutcome) Valid() bool {
+// Valid indicates whether the value is a known member of the StopResultOutcome enum.
+func (e StopResultOutcome) Valid() bool {
 	switch e {
-	case StopOutputBodyOutcomeDone:
+	case StopResultOutcomeDone:
 		return true
-	case StopOutputBodyOutcomeError:
+	case StopResultOutcomeError:
 		return true
-	case StopOutputBodyOutcomeRunning:
+	case StopResultOutcomeRunning:
 		return true
-	case StopOutputBodyOutcomeStopped:
+	case StopResultOutcomeStopped:
 		return true
 	default:
 		return false
@@ -339,6 +340,37 @@ func (e ChatStreamParamsLang) Valid() bool {
 	}
 }
 
+// ChatAnswer defines model for ChatAnswer.
+type ChatAnswer struct {
+	// Cited Citation numbers the answer used.
+	Cited          []int64                `json:"cited"`
+	ConversationId string                 `json:"conversation_id"`
+	FinishReason   ChatAnswerFinishReason `json:"finish_reason"`
+
+	// MessageId The assistant message that holds this answer.
+	MessageId string `json:"message_id"`
+
+	// Model Who answered; the offline default says it is not an LLM.
+	Model string `json:"model"`
+
+	// Response The answer text, with citations as [n].
+	Response string `json:"response"`
+	RunId    string `json:"run_id"`
+
+	// Sources The passages the answer may cite; n is the citation number.
+	Sources []Source `json:"sources"`
+	Timings Timings  `json:"timings"`
+	Usage   Usage    `json:"usage"`
+}
+
+// ChatAnswerFinishReason defines model for ChatAnswer.FinishReason.
+type ChatAnswerFinishReason string
+
+// ChatEvent The JSON data of one event of the chat stream, discriminated by type.
+type ChatEvent struct {
+	union json.RawMessage
+}
+
 // ChatRequest defines model for ChatRequest.
 type ChatRequest struct {
 	// ConversationId Continue this conversation; omit to start a new one.
@@ -356,32 +388,6 @@ type ChatRequest struct {
 // ChatRequestLang Language of status texts and of the answer's framing; detected from the message when omitted.
 type ChatRequestLang string
 
-// ChatResponse defines model for ChatResponse.
-type ChatResponse struct {
-	// Cited Citation numbers the answer used.
-	Cited          *[]int64                 `json:"cited"`
-	ConversationId string                   `json:"conversation_id"`
-	FinishReason   ChatResponseFinishReason `json:"finish_reason"`
-
-	// MessageId The assistant message that holds this answer.
-	MessageId string `json:"message_id"`
-
-	// Model Who answered; the offline default says it is not an LLM.
-	Model string `json:"model"`
-
-	// Response The answer text, with citations as [n].
-	Response string `json:"response"`
-	RunId    string `json:"run_id"`
-
-	// Sources The passages the answer may cite; n is the citation number.
-	Sources *[]Source `json:"sources"`
-	Timings Timings   `json:"timings"`
-	Usage   Usage     `json:"usage"`
-}
-
-// ChatResponseFinishReason defines model for ChatResponse.FinishReason.
-type ChatResponseFinishReason string
-
 // Conversation defines model for Conversation.
 type Conversation struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -394,9 +400,9 @@ type Conversation struct {
 
 // ConversationDetail defines model for ConversationDetail.
 type ConversationDetail struct {
-	CreatedAt time.Time  `json:"created_at"`
-	Id        string     `json:"id"`
-	Messages  *[]Message `json:"messages"`
+	CreatedAt time.Time `json:"created_at"`
+	Id        string    `json:"id"`
+	Messages  []Message `json:"messages"`
 
 	// Title The first question, shortened.
 	Title     string    `json:"title"`
@@ -405,7 +411,7 @@ type ConversationDetail struct {
 
 // ConversationList defines model for ConversationList.
 type ConversationList struct {
-	Conversations *[]Conversation `json:"conversations"`
+	Conversations []Conversation `json:"conversations"`
 
 	// NextCursor Pass as cursor to get the next page; absent on the last page.
 	NextCursor *string `json:"next_cursor,omitempty"`
@@ -442,13 +448,13 @@ type DocumentInput struct {
 
 // DocumentList defines model for DocumentList.
 type DocumentList struct {
-	Documents  *[]Document `json:"documents"`
-	NextCursor *string     `json:"next_cursor,omitempty"`
+	Documents  []Document `json:"documents"`
+	NextCursor *string    `json:"next_cursor,omitempty"`
 }
 
 // Done defines model for Done.
 type Done struct {
-	Cited        *[]int64         `json:"cited"`
+	Cited        []int64          `json:"cited"`
 	FinishReason DoneFinishReason `json:"finish_reason"`
 	Model        string           `json:"model"`
 
@@ -470,79 +476,24 @@ type DoneEvent struct {
 // DoneEventType defines model for DoneEvent.Type.
 type DoneEventType string
 
-// Error defines model for Error.
-type Error struct {
-	Code    ErrorCode `json:"code"`
-	Message string    `json:"message"`
-
-	// Retryable Whether asking again later may succeed.
-	Retryable bool `json:"retryable"`
-}
-
-// ErrorCode defines model for Error.Code.
-type ErrorCode string
-
-// ErrorDetail defines model for ErrorDetail.
-type ErrorDetail struct {
-	// Location Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id'
-	Location *string `json:"location,omitempty"`
-
-	// Message Error message text
-	Message *string `json:"message,omitempty"`
-
-	// Value The value at the given location
-	Value interface{} `json:"value,omitempty"`
-}
-
 // ErrorEvent defines model for ErrorEvent.
 type ErrorEvent struct {
-	Content Error          `json:"content"`
+	Content RunError       `json:"content"`
 	Type    ErrorEventType `json:"type"`
 }
 
 // ErrorEventType defines model for ErrorEvent.Type.
 type ErrorEventType string
 
-// ErrorModel defines model for ErrorModel.
-type ErrorModel struct {
-	// Detail A human-readable explanation specific to this occurrence of the problem.
-	//
-	// Example: Property foo is required but is missing.
-	Detail *string `json:"detail,omitempty"`
-
-	// Errors Optional list of individual error details
-	Errors *[]ErrorDetail `json:"errors,omitempty"`
-
-	// Instance A URI reference that identifies the specific occurrence of the problem.
-	//
-	// Example: https://example.com/error-log/abc123
-	Instance *string `json:"instance,omitempty"`
-
-	// Status HTTP status code
-	//
-	// Example: 400
-	Status *int64 `json:"status,omitempty"`
-
-	// Title A short, human-readable summary of the problem type. This value should not change between occurrences of the error.
-	//
-	// Example: Bad Request
-	Title *string `json:"title,omitempty"`
-
-	// Type A URI reference to human-readable documentation for the error.
-	//
-	// Example: https://example.com/errors/example
-	Type *string `json:"type,omitempty"`
-}
-
-// HealthOutputBody defines model for HealthOutputBody.
-type HealthOutputBody struct {
+// Health defines model for Health.
+type Health struct {
 	// Checks Each dependency's state: ok or the reason it failed.
-	Checks *map[string]string     `json:"checks,omitempty"`
-	Status HealthOutputBodyStatus `json:"status"`
+	Checks *map[string]string `json:"checks,omitempty"`
+	Status HealthStatus       `json:"status"`
 }
 
-// HealthOutputBodyStatus defines model for HealthOutputBody.Status.
-type HealthOutputBodyStatus string
+// HealthStatus defines model for Health.Status.
+type HealthStatus string
 
 // Message defines model for Message.
 type Message struct {
@@ -576,6 +527,61 @@ type Passage struct {
 	Url   *string `json:"url,omitempty"`
 }
 
+// Problem defines model for Problem.
+type Problem struct {
+	// Detail A human-readable explanation specific to this occurrence of the problem.
+	//
+	// Example: Property foo is required but is missing.
+	Detail *string `json:"detail,omitempty"`
+
+	// Errors Optional list of individual error details
+	Errors *[]ProblemDetail `json:"errors,omitempty"`
+
+	// Instance A URI reference that identifies the specific occurrence of the problem.
+	//
+	// Example: https://example.com/error-log/abc123
+	Instance *string `json:"instance,omitempty"`
+
+	// Status HTTP status code
+	//
+	// Example: 400
+	Status *int64 `json:"status,omitempty"`
+
+	// Title A short, human-readable summary of the problem type. This value should not change between occurrences of the error.
+	//
+	// Example: Bad Request
+	Title *string `json:"title,omitempty"`
+
+	// Type A URI reference to human-readable documentation for the error.
+	//
+	// Example: https://example.com/errors/example
+	Type *string `json:"type,omitempty"`
+}
+
+// ProblemDetail defines model for ProblemDetail.
+type ProblemDetail struct {
+	// Location Where the error occurred, e.g. 'body.items[3].tags' or 'path.thing-id'
+	Location *string `json:"location,omitempty"`
+
+	// Message Error message text
+	Message *string `json:"message,omitempty"`
+
+	// Value The value at the given location
+	Value interface{} `json:"value,omitempty"`
+}
+
+// RunError defines model for RunError.
+type RunError struct {
+	Code    RunErrorCode `json:"code"`
+	Message string       `json:"message"`
+
+	// Retryable Whether asking again later may succeed.
+	Retryable bool `json:"retryable"`
+}
+
+// RunErrorCode defines model for RunError.Code.
+type RunErrorCode string
+
 // SearchRequest defines model for SearchRequest.
 type SearchRequest struct {
 	// K How many passages; default 5.
@@ -589,9 +595,9 @@ type SearchRequest struct {
 // SearchRequestMode Default hybrid.
 type SearchRequestMode string
 
-// SearchResponse defines model for SearchResponse.
-type SearchResponse struct {
-	Passages *[]Passage `json:"passages"`
+// SearchResults defines model for SearchResults.
+type SearchResults struct {
+	Passages []Passage `json:"passages"`
 }
 
 // Source defines model for Source.
@@ -611,7 +617,7 @@ type Source struct {
 
 // SourcesEvent defines model for SourcesEvent.
 type SourcesEvent struct {
-	Content *[]Source        `json:"content"`
+	Content []Source         `json:"content"`
 	Type    SourcesEventType `json:"type"`
 }
 
@@ -658,18 +664,18 @@ type StatusEvent struct {
 // StatusEventType defines model for StatusEvent.Type.
 type StatusEventType string
 
-// StopOutputBody defines model for StopOutputBody.
-type StopOutputBody struct {
+// StopResult defines model for StopResult.
+type StopResult struct {
 	// Finished Whether the run has ended (it may take a moment after stop).
 	Finished bool `json:"finished"`
 
 	// Outcome How the run ended: stopped by this call, done before it, failed, or still ending.
-	Outcome StopOutputBodyOutcome `json:"outcome"`
-	RunId   string                `json:"run_id"`
+	Outcome StopResultOutcome `json:"outcome"`
+	RunId   string            `json:"run_id"`
 }
 
-// StopOutputBodyOutcome How the run ended: stopped by this call, done before it, failed, or still ending.
-type StopOutputBodyOutcome string
+// StopResultOutcome How the run ended: stopped by this call, done before it, failed, or still ending.
+type StopResultOutcome string
 
 // Timings defines model for Timings.
 type Timings struct {
@@ -771,6 +777,251 @@ type UploadDocumentMultipartRequestBody UploadDocumentMultipartBody
 
 // SearchJSONRequestBody defines body for Search for application/json ContentType.
 type SearchJSONRequestBody = SearchRequest
+
+// AsStartEvent returns the union data inside the ChatEvent as a StartEvent
+func (t ChatEvent) AsStartEvent() (StartEvent, error) {
+	var body StartEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromStartEvent overwrites any union data inside the ChatEvent as the provided StartEvent
+func (t *ChatEvent) FromStartEvent(v StartEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"start"}`))
+	t.union = b
+	return err
+}
+
+// MergeStartEvent performs a merge with any union data inside the ChatEvent, using the provided StartEvent
+func (t *ChatEvent) MergeStartEvent(v StartEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"start"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsStatusEvent returns the union data inside the ChatEvent as a StatusEvent
+func (t ChatEvent) AsStatusEvent() (StatusEvent, error) {
+	var body StatusEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromStatusEvent overwrites any union data inside the ChatEvent as the provided StatusEvent
+func (t *ChatEvent) FromStatusEvent(v StatusEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"status"}`))
+	t.union = b
+	return err
+}
+
+// MergeStatusEvent performs a merge with any union data inside the ChatEvent, using the provided StatusEvent
+func (t *ChatEvent) MergeStatusEvent(v StatusEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"status"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSourcesEvent returns the union data inside the ChatEvent as a SourcesEvent
+func (t ChatEvent) AsSourcesEvent() (SourcesEvent, error) {
+	var body SourcesEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSourcesEvent overwrites any union data inside the ChatEvent as the provided SourcesEvent
+func (t *ChatEvent) FromSourcesEvent(v SourcesEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"sources"}`))
+	t.union = b
+	return err
+}
+
+// MergeSourcesEvent performs a merge with any union data inside the ChatEvent, using the provided SourcesEvent
+func (t *ChatEvent) MergeSourcesEvent(v SourcesEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"sources"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTokenEvent returns the union data inside the ChatEvent as a TokenEvent
+func (t ChatEvent) AsTokenEvent() (TokenEvent, error) {
+	var body TokenEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTokenEvent overwrites any union data inside the ChatEvent as the provided TokenEvent
+func (t *ChatEvent) FromTokenEvent(v TokenEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"token"}`))
+	t.union = b
+	return err
+}
+
+// MergeTokenEvent performs a merge with any union data inside the ChatEvent, using the provided TokenEvent
+func (t *ChatEvent) MergeTokenEvent(v TokenEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"token"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsDoneEvent returns the union data inside the ChatEvent as a DoneEvent
+func (t ChatEvent) AsDoneEvent() (DoneEvent, error) {
+	var body DoneEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromDoneEvent overwrites any union data inside the ChatEvent as the provided DoneEvent
+func (t *ChatEvent) FromDoneEvent(v DoneEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"done"}`))
+	t.union = b
+	return err
+}
+
+// MergeDoneEvent performs a merge with any union data inside the ChatEvent, using the provided DoneEvent
+func (t *ChatEvent) MergeDoneEvent(v DoneEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"done"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEvent returns the union data inside the ChatEvent as a ErrorEvent
+func (t ChatEvent) AsErrorEvent() (ErrorEvent, error) {
+	var body ErrorEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEvent overwrites any union data inside the ChatEvent as the provided ErrorEvent
+func (t *ChatEvent) FromErrorEvent(v ErrorEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"error"}`))
+	t.union = b
+	return err
+}
+
+// MergeErrorEvent performs a merge with any union data inside the ChatEvent, using the provided ErrorEvent
+func (t *ChatEvent) MergeErrorEvent(v ErrorEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"error"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ChatEvent) Discriminator() (string, error) {
+	var discriminator struct {
+		Discriminator string `json:"type"`
+	}
+	err := json.Unmarshal(t.union, &discriminator)
+	return discriminator.Discriminator, err
+}
+
+func (t ChatEvent) ValueByDiscriminator() (interface{}, error) {
+	discriminator, err := t.Discriminator()
+	if err != nil {
+		return nil, err
+	}
+	switch discriminator {
+	case "done":
+		return t.AsDoneEvent()
+	case "error":
+		return t.AsErrorEvent()
+	case "sources":
+		return t.AsSourcesEvent()
+	case "start":
+		return t.AsStartEvent()
+	case "status":
+		return t.AsStatusEvent()
+	case "token":
+		return t.AsTokenEvent()
+	default:
+		return nil, errors.New("unknown discriminator value: " + discriminator)
+	}
+}
+
+func (t ChatEvent) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ChatEvent) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -905,20 +1156,28 @@ type ClientInterface interface {
 
 	// ListConversations List conversations, newest first
 	//
+	// One page of conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422.
+	//
 	// Corresponds with GET /api/v1/conversations (the `ListConversations` operationId).
 	ListConversations(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteConversation Delete a conversation and its messages
+	//
+	// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation.
 	//
 	// Corresponds with DELETE /api/v1/conversations/{id} (the `DeleteConversation` operationId).
 	DeleteConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetConversation Get a conversation with its messages
 	//
+	// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation.
+	//
 	// Corresponds with GET /api/v1/conversations/{id} (the `GetConversation` operationId).
 	GetConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDocuments List documents, newest first
+	//
+	// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page.
 	//
 	// Corresponds with GET /api/v1/documents (the `ListDocuments` operationId).
 	ListDocuments(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -952,15 +1211,21 @@ type ClientInterface interface {
 
 	// DeleteDocument Delete a document and its chunks from the index
 	//
+	// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document.
+	//
 	// Corresponds with DELETE /api/v1/documents/{id} (the `DeleteDocument` operationId).
 	DeleteDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDocument Get a document (without its text)
 	//
+	// The document's title, source, content type, text hash and chunk count. 404 when there is no such document.
+	//
 	// Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 	GetDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SearchWithBody Retrieve passages only (debugging, evaluation)
+	//
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -969,6 +1234,8 @@ type ClientInterface interface {
 
 	// Search Retrieve passages only (debugging, evaluation)
 	//
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/search (the `Search` operationId).
@@ -976,10 +1243,14 @@ type ClientInterface interface {
 
 	// Healthz Liveness: the process serves requests
 	//
+	// Always 200 while the process serves HTTP; for liveness probes. It checks no dependency.
+	//
 	// Corresponds with GET /healthz (the `Healthz` operationId).
 	Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Readyz Readiness: the database and the search store answer
+	//
+	// 200 when every dependency answers within 3 s, else 503; `checks` says which one failed and why. For readiness probes and load balancers.
 	//
 	// Corresponds with GET /readyz (the `Readyz` operationId).
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1114,6 +1385,8 @@ func (c *Client) ChatStreamPost(ctx context.Context, params *ChatStreamPostParam
 
 // ListConversations List conversations, newest first
 //
+// One page of conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422.
+//
 // Corresponds with GET /api/v1/conversations (the `ListConversations` operationId).
 func (c *Client) ListConversations(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListConversationsRequest(c.Server, params)
@@ -1128,6 +1401,8 @@ func (c *Client) ListConversations(ctx context.Context, params *ListConversation
 }
 
 // DeleteConversation Delete a conversation and its messages
+//
+// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation.
 //
 // Corresponds with DELETE /api/v1/conversations/{id} (the `DeleteConversation` operationId).
 func (c *Client) DeleteConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1144,6 +1419,8 @@ func (c *Client) DeleteConversation(ctx context.Context, id string, reqEditors .
 
 // GetConversation Get a conversation with its messages
 //
+// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation.
+//
 // Corresponds with GET /api/v1/conversations/{id} (the `GetConversation` operationId).
 func (c *Client) GetConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetConversationRequest(c.Server, id)
@@ -1158,6 +1435,8 @@ func (c *Client) GetConversation(ctx context.Context, id string, reqEditors ...R
 }
 
 // ListDocuments List documents, newest first
+//
+// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page.
 //
 // Corresponds with GET /api/v1/documents (the `ListDocuments` operationId).
 func (c *Client) ListDocuments(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1231,6 +1510,8 @@ func (c *Client) UploadDocumentWithBody(ctx context.Context, contentType string,
 
 // DeleteDocument Delete a document and its chunks from the index
 //
+// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document.
+//
 // Corresponds with DELETE /api/v1/documents/{id} (the `DeleteDocument` operationId).
 func (c *Client) DeleteDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteDocumentRequest(c.Server, id)
@@ -1246,6 +1527,8 @@ func (c *Client) DeleteDocument(ctx context.Context, id string, reqEditors ...Re
 
 // GetDocument Get a document (without its text)
 //
+// The document's title, source, content type, text hash and chunk count. 404 when there is no such document.
+//
 // Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 func (c *Client) GetDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDocumentRequest(c.Server, id)
@@ -1260,6 +1543,8 @@ func (c *Client) GetDocument(ctx context.Context, id string, reqEditors ...Reque
 }
 
 // SearchWithBody Retrieve passages only (debugging, evaluation)
+//
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1278,6 +1563,8 @@ func (c *Client) SearchWithBody(ctx context.Context, contentType string, body io
 
 // Search Retrieve passages only (debugging, evaluation)
 //
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/search (the `Search` operationId).
@@ -1295,6 +1582,8 @@ func (c *Client) Search(ctx context.Context, body SearchJSONRequestBody, reqEdit
 
 // Healthz Liveness: the process serves requests
 //
+// Always 200 while the process serves HTTP; for liveness probes. It checks no dependency.
+//
 // Corresponds with GET /healthz (the `Healthz` operationId).
 func (c *Client) Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewHealthzRequest(c.Server)
@@ -1309,6 +1598,8 @@ func (c *Client) Healthz(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 }
 
 // Readyz Readiness: the database and the search store answer
+//
+// 200 when every dependency answers within 3 s, else 503; `checks` says which one failed and why. For readiness probes and load balancers.
 //
 // Corresponds with GET /readyz (the `Readyz` operationId).
 func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2157,12 +2448,16 @@ type ClientWithResponsesInterface interface {
 
 	// ListConversationsWithResponse List conversations, newest first
 	//
+	// One page of conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/conversations (the `ListConversations` operationId).
 	ListConversationsWithResponse(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*ListConversationsResult, error)
 
 	// DeleteConversationWithResponse Delete a conversation and its messages
+	//
+	// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2171,12 +2466,16 @@ type ClientWithResponsesInterface interface {
 
 	// GetConversationWithResponse Get a conversation with its messages
 	//
+	// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/conversations/{id} (the `GetConversation` operationId).
 	GetConversationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetConversationResult, error)
 
 	// ListDocumentsWithResponse List documents, newest first
+	//
+	// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2212,12 +2511,16 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteDocumentWithResponse Delete a document and its chunks from the index
 	//
+	// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/v1/documents/{id} (the `DeleteDocument` operationId).
 	DeleteDocumentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteDocumentResult, error)
 
 	// GetDocumentWithResponse Get a document (without its text)
+	//
+	// The document's title, source, content type, text hash and chunk count. 404 when there is no such document.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2226,12 +2529,16 @@ type ClientWithResponsesInterface interface {
 
 	// SearchWithBodyWithResponse Retrieve passages only (debugging, evaluation)
 	//
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/search (the `Search` operationId).
 	SearchWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SearchResult, error)
 
 	// SearchWithResponse Retrieve passages only (debugging, evaluation)
+	//
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2240,12 +2547,16 @@ type ClientWithResponsesInterface interface {
 
 	// HealthzWithResponse Liveness: the process serves requests
 	//
+	// Always 200 while the process serves HTTP; for liveness probes. It checks no dependency.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /healthz (the `Healthz` operationId).
 	HealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HealthzResult, error)
 
 	// ReadyzWithResponse Readiness: the database and the search store answer
+	//
+	// 200 when every dependency answers within 3 s, else 503; `checks` says which one failed and why. For readiness probes and load balancers.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2257,53 +2568,74 @@ type ChatResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ChatResponse
+	JSON200 *ChatAnswer
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ErrorModel
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON502 the response for an HTTP 502 `application/problem+json` response
-	ApplicationproblemJSON502 *ErrorModel
+	ApplicationproblemJSON502 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *ErrorModel
+	ApplicationproblemJSON503 *Problem
 	// ApplicationproblemJSON504 the response for an HTTP 504 `application/problem+json` response
-	ApplicationproblemJSON504 *ErrorModel
+	ApplicationproblemJSON504 *Problem
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ChatResult) GetJSON200() *ChatResponse {
+func (r ChatResult) GetJSON200() *ChatAnswer {
 	return r.JSON200
 }
 
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ChatResult) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r ChatResult) GetApplicationproblemJSON404() *ErrorModel {
+func (r ChatResult) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ChatResult) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ChatResult) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ChatResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r ChatResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ChatResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r ChatResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
-func (r ChatResult) GetApplicationproblemJSON502() *ErrorModel {
+func (r ChatResult) GetApplicationproblemJSON502() *Problem {
 	return r.ApplicationproblemJSON502
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ChatResult) GetApplicationproblemJSON503() *ErrorModel {
+func (r ChatResult) GetApplicationproblemJSON503() *Problem {
 	return r.ApplicationproblemJSON503
 }
 
 // GetApplicationproblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
-func (r ChatResult) GetApplicationproblemJSON504() *ErrorModel {
+func (r ChatResult) GetApplicationproblemJSON504() *Problem {
 	return r.ApplicationproblemJSON504
 }
 
@@ -2346,41 +2678,41 @@ type ChatRunEventsResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ErrorModel
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ErrorModel
+	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *ErrorModel
+	ApplicationproblemJSON503 *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ChatRunEventsResult200Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r ChatRunEventsResult) GetApplicationproblemJSON400() *ErrorModel {
+func (r ChatRunEventsResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r ChatRunEventsResult) GetApplicationproblemJSON404() *ErrorModel {
+func (r ChatRunEventsResult) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ChatRunEventsResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r ChatRunEventsResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ChatRunEventsResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r ChatRunEventsResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ChatRunEventsResult) GetApplicationproblemJSON503() *ErrorModel {
+func (r ChatRunEventsResult) GetApplicationproblemJSON503() *Problem {
 	return r.ApplicationproblemJSON503
 }
 
@@ -2417,32 +2749,32 @@ type ChatRunStopResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *StopOutputBody
+	JSON200 *StopResult
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ErrorModel
+	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ChatRunStopResult) GetJSON200() *StopOutputBody {
+func (r ChatRunStopResult) GetJSON200() *StopResult {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r ChatRunStopResult) GetApplicationproblemJSON404() *ErrorModel {
+func (r ChatRunStopResult) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ChatRunStopResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r ChatRunStopResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ChatRunStopResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r ChatRunStopResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
@@ -2485,41 +2817,41 @@ type ChatStreamResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ErrorModel
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ErrorModel
+	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *ErrorModel
+	ApplicationproblemJSON503 *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ChatStreamResult200Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r ChatStreamResult) GetApplicationproblemJSON400() *ErrorModel {
+func (r ChatStreamResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r ChatStreamResult) GetApplicationproblemJSON404() *ErrorModel {
+func (r ChatStreamResult) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ChatStreamResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r ChatStreamResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ChatStreamResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r ChatStreamResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ChatStreamResult) GetApplicationproblemJSON503() *ErrorModel {
+func (r ChatStreamResult) GetApplicationproblemJSON503() *Problem {
 	return r.ApplicationproblemJSON503
 }
 
@@ -2562,41 +2894,55 @@ type ChatStreamPostResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ErrorModel
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ErrorModel
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *ErrorModel
+	ApplicationproblemJSON503 *Problem
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ChatStreamPostResult200Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r ChatStreamPostResult) GetApplicationproblemJSON400() *ErrorModel {
+func (r ChatStreamPostResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r ChatStreamPostResult) GetApplicationproblemJSON404() *ErrorModel {
+func (r ChatStreamPostResult) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ChatStreamPostResult) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ChatStreamPostResult) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ChatStreamPostResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r ChatStreamPostResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ChatStreamPostResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r ChatStreamPostResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ChatStreamPostResult) GetApplicationproblemJSON503() *ErrorModel {
+func (r ChatStreamPostResult) GetApplicationproblemJSON503() *Problem {
 	return r.ApplicationproblemJSON503
 }
 
@@ -2635,9 +2981,9 @@ type ListConversationsResult struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ConversationList
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2646,12 +2992,12 @@ func (r ListConversationsResult) GetJSON200() *ConversationList {
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ListConversationsResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r ListConversationsResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ListConversationsResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r ListConversationsResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
@@ -2688,25 +3034,25 @@ type DeleteConversationResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ErrorModel
+	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r DeleteConversationResult) GetApplicationproblemJSON404() *ErrorModel {
+func (r DeleteConversationResult) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r DeleteConversationResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r DeleteConversationResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r DeleteConversationResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r DeleteConversationResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
@@ -2745,11 +3091,11 @@ type GetConversationResult struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ConversationDetail
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ErrorModel
+	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2758,17 +3104,17 @@ func (r GetConversationResult) GetJSON200() *ConversationDetail {
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetConversationResult) GetApplicationproblemJSON404() *ErrorModel {
+func (r GetConversationResult) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r GetConversationResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r GetConversationResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetConversationResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r GetConversationResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
@@ -2807,9 +3153,9 @@ type ListDocumentsResult struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *DocumentList
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2818,12 +3164,12 @@ func (r ListDocumentsResult) GetJSON200() *DocumentList {
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r ListDocumentsResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r ListDocumentsResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ListDocumentsResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r ListDocumentsResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
@@ -2859,16 +3205,27 @@ func (r ListDocumentsResult) ContentType() string {
 type AddDocumentResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Document
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Document
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *ErrorModel
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *ErrorModel
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddDocumentResult) GetJSON200() *Document {
+	return r.JSON200
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -2876,23 +3233,33 @@ func (r AddDocumentResult) GetJSON201() *Document {
 	return r.JSON201
 }
 
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddDocumentResult) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r AddDocumentResult) GetApplicationproblemJSON413() *ErrorModel {
+func (r AddDocumentResult) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
 }
 
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddDocumentResult) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r AddDocumentResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r AddDocumentResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r AddDocumentResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r AddDocumentResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r AddDocumentResult) GetApplicationproblemJSON503() *ErrorModel {
+func (r AddDocumentResult) GetApplicationproblemJSON503() *Problem {
 	return r.ApplicationproblemJSON503
 }
 
@@ -2928,20 +3295,27 @@ func (r AddDocumentResult) ContentType() string {
 type UploadDocumentResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Document
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Document
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ErrorModel
+	ApplicationproblemJSON400 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *ErrorModel
+	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
-	ApplicationproblemJSON415 *ErrorModel
+	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *ErrorModel
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadDocumentResult) GetJSON200() *Document {
+	return r.JSON200
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -2950,32 +3324,32 @@ func (r UploadDocumentResult) GetJSON201() *Document {
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r UploadDocumentResult) GetApplicationproblemJSON400() *ErrorModel {
+func (r UploadDocumentResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r UploadDocumentResult) GetApplicationproblemJSON413() *ErrorModel {
+func (r UploadDocumentResult) GetApplicationproblemJSON413() *Problem {
 	return r.ApplicationproblemJSON413
 }
 
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
-func (r UploadDocumentResult) GetApplicationproblemJSON415() *ErrorModel {
+func (r UploadDocumentResult) GetApplicationproblemJSON415() *Problem {
 	return r.ApplicationproblemJSON415
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r UploadDocumentResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r UploadDocumentResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r UploadDocumentResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r UploadDocumentResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r UploadDocumentResult) GetApplicationproblemJSON503() *ErrorModel {
+func (r UploadDocumentResult) GetApplicationproblemJSON503() *Problem {
 	return r.ApplicationproblemJSON503
 }
 
@@ -3012,25 +3386,25 @@ type DeleteDocumentResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ErrorModel
+	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r DeleteDocumentResult) GetApplicationproblemJSON404() *ErrorModel {
+func (r DeleteDocumentResult) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r DeleteDocumentResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r DeleteDocumentResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r DeleteDocumentResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r DeleteDocumentResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
@@ -3069,11 +3443,11 @@ type GetDocumentResult struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Document
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ErrorModel
+	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3082,17 +3456,17 @@ func (r GetDocumentResult) GetJSON200() *Document {
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetDocumentResult) GetApplicationproblemJSON404() *ErrorModel {
+func (r GetDocumentResult) GetApplicationproblemJSON404() *Problem {
 	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r GetDocumentResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r GetDocumentResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetDocumentResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r GetDocumentResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
@@ -3129,32 +3503,53 @@ type SearchResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *SearchResponse
+	JSON200 *SearchResults
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ErrorModel
+	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *ErrorModel
+	ApplicationproblemJSON503 *Problem
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SearchResult) GetJSON200() *SearchResponse {
+func (r SearchResult) GetJSON200() *SearchResults {
 	return r.JSON200
 }
 
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SearchResult) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SearchResult) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SearchResult) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r SearchResult) GetApplicationproblemJSON422() *ErrorModel {
+func (r SearchResult) GetApplicationproblemJSON422() *Problem {
 	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r SearchResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r SearchResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r SearchResult) GetApplicationproblemJSON503() *ErrorModel {
+func (r SearchResult) GetApplicationproblemJSON503() *Problem {
 	return r.ApplicationproblemJSON503
 }
 
@@ -3191,18 +3586,18 @@ type HealthzResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *HealthOutputBody
+	JSON200 *Health
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ErrorModel
+	ApplicationproblemJSONDefault *Problem
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r HealthzResult) GetJSON200() *HealthOutputBody {
+func (r HealthzResult) GetJSON200() *Health {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r HealthzResult) GetApplicationproblemJSONDefault() *ErrorModel {
+func (r HealthzResult) GetApplicationproblemJSONDefault() *Problem {
 	return r.ApplicationproblemJSONDefault
 }
 
@@ -3239,25 +3634,25 @@ type ReadyzResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *HealthOutputBody
+	JSON200 *Health
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *ErrorModel
+	ApplicationproblemJSON500 *Problem
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *ErrorModel
+	ApplicationproblemJSON503 *Problem
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ReadyzResult) GetJSON200() *HealthOutputBody {
+func (r ReadyzResult) GetJSON200() *Health {
 	return r.JSON200
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r ReadyzResult) GetApplicationproblemJSON500() *ErrorModel {
+func (r ReadyzResult) GetApplicationproblemJSON500() *Problem {
 	return r.ApplicationproblemJSON500
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r ReadyzResult) GetApplicationproblemJSON503() *ErrorModel {
+func (r ReadyzResult) GetApplicationproblemJSON503() *Problem {
 	return r.ApplicationproblemJSON503
 }
 
@@ -3397,6 +3792,8 @@ func (c *ClientWithResponses) ChatStreamPostWithResponse(ctx context.Context, pa
 
 // ListConversationsWithResponse List conversations, newest first
 //
+// One page of conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/conversations (the `ListConversations` operationId).
@@ -3409,6 +3806,8 @@ func (c *ClientWithResponses) ListConversationsWithResponse(ctx context.Context,
 }
 
 // DeleteConversationWithResponse Delete a conversation and its messages
+//
+// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3423,6 +3822,8 @@ func (c *ClientWithResponses) DeleteConversationWithResponse(ctx context.Context
 
 // GetConversationWithResponse Get a conversation with its messages
 //
+// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/conversations/{id} (the `GetConversation` operationId).
@@ -3435,6 +3836,8 @@ func (c *ClientWithResponses) GetConversationWithResponse(ctx context.Context, i
 }
 
 // ListDocumentsWithResponse List documents, newest first
+//
+// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3494,6 +3897,8 @@ func (c *ClientWithResponses) UploadDocumentWithBodyWithResponse(ctx context.Con
 
 // DeleteDocumentWithResponse Delete a document and its chunks from the index
 //
+// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /api/v1/documents/{id} (the `DeleteDocument` operationId).
@@ -3506,6 +3911,8 @@ func (c *ClientWithResponses) DeleteDocumentWithResponse(ctx context.Context, id
 }
 
 // GetDocumentWithResponse Get a document (without its text)
+//
+// The document's title, source, content type, text hash and chunk count. 404 when there is no such document.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3520,6 +3927,8 @@ func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id st
 
 // SearchWithBodyWithResponse Retrieve passages only (debugging, evaluation)
 //
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/search (the `Search` operationId).
@@ -3532,6 +3941,8 @@ func (c *ClientWithResponses) SearchWithBodyWithResponse(ctx context.Context, co
 }
 
 // SearchWithResponse Retrieve passages only (debugging, evaluation)
+//
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3546,6 +3957,8 @@ func (c *ClientWithResponses) SearchWithResponse(ctx context.Context, body Searc
 
 // HealthzWithResponse Liveness: the process serves requests
 //
+// Always 200 while the process serves HTTP; for liveness probes. It checks no dependency.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /healthz (the `Healthz` operationId).
@@ -3558,6 +3971,8 @@ func (c *ClientWithResponses) HealthzWithResponse(ctx context.Context, reqEditor
 }
 
 // ReadyzWithResponse Readiness: the database and the search store answer
+//
+// 200 when every dependency answers within 3 s, else 503; `checks` says which one failed and why. For readiness probes and load balancers.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3585,49 +4000,70 @@ func ParseChatResult(rsp *http.Response) (*ChatResult, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ChatResponse
+		var dest ChatAnswer
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON502 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3656,35 +4092,35 @@ func ParseChatRunEventsResult(rsp *http.Response) (*ChatRunEventsResult, error) 
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3730,28 +4166,28 @@ func ParseChatRunStopResult(rsp *http.Response) (*ChatRunStopResult, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest StopOutputBody
+		var dest StopResult
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3780,35 +4216,35 @@ func ParseChatStreamResult(rsp *http.Response) (*ChatStreamResult, error) {
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3857,35 +4293,49 @@ func ParseChatStreamPostResult(rsp *http.Response) (*ChatStreamPostResult, error
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3938,14 +4388,14 @@ func ParseListConversationsResult(rsp *http.Response) (*ListConversationsResult,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3974,21 +4424,21 @@ func ParseDeleteConversationResult(rsp *http.Response) (*DeleteConversationResul
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4021,21 +4471,21 @@ func ParseGetConversationResult(rsp *http.Response) (*GetConversationResult, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4068,14 +4518,14 @@ func ParseListDocumentsResult(rsp *http.Response) (*ListDocumentsResult, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4100,6 +4550,13 @@ func ParseAddDocumentResult(rsp *http.Response) (*AddDocumentResult, error) {
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Document
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest Document
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4107,29 +4564,43 @@ func ParseAddDocumentResult(rsp *http.Response) (*AddDocumentResult, error) {
 		}
 		response.JSON201 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4154,6 +4625,13 @@ func ParseUploadDocumentResult(rsp *http.Response) (*UploadDocumentResult, error
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Document
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest Document
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4162,42 +4640,42 @@ func ParseUploadDocumentResult(rsp *http.Response) (*UploadDocumentResult, error
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4226,21 +4704,21 @@ func ParseDeleteDocumentResult(rsp *http.Response) (*DeleteDocumentResult, error
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4273,21 +4751,21 @@ func ParseGetDocumentResult(rsp *http.Response) (*GetDocumentResult, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4313,28 +4791,49 @@ func ParseSearchResult(rsp *http.Response) (*SearchResult, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest SearchResponse
+		var dest SearchResults
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4360,14 +4859,14 @@ func ParseHealthzResult(rsp *http.Response) (*HealthzResult, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest HealthOutputBody
+		var dest Health
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4393,21 +4892,21 @@ func ParseReadyzResult(rsp *http.Response) (*ReadyzResult, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest HealthOutputBody
+		var dest Health
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest ErrorModel
+		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
