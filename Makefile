@@ -7,7 +7,7 @@ WASM    := web/wasm/app.wasm
 # Real-browser tests need Chromium; CI=true makes a missing browser a failure.
 TESTFLAGS ?=
 
-.PHONY: run build wasm test test-short bench fuzz openapi eval wordvec clean
+.PHONY: run build wasm test test-short bench fuzz openapi lint-openapi eval wordvec clean
 
 run: build
 	./$(BIN) serve
@@ -27,7 +27,7 @@ wasm:
 		if command -v brotli >/dev/null 2>&1; then brotli -q 11 -k -f $(WASM); else rm -f $(WASM).br; echo "brotli not found: serving gzip only"; fi; \
 	fi
 
-test: wasm
+test: wasm lint-openapi
 	$(GO) vet ./...
 	$(GO) test $(TESTFLAGS) -timeout 12m ./...
 	@# The concurrent core (runs, streams) again under the race detector.
@@ -48,6 +48,15 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMarkdown -fuzztime 30s ./app/
 	$(GO) test -run '^$$' -fuzz FuzzParseEventID -fuzztime 30s ./app/
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./wordvec/
+
+# The OpenAPI documents through the checkers integrators use: Redocly CLI
+# lint and swagger-parser validation (pinned in openapi/check's lock file;
+# their rules are in openapi/check/redocly.yaml). It also installs what
+# TestTypeScriptClient builds its client with.
+OPENAPI_CHECK_ENV := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_UPDATE_NOTIFIER=1
+lint-openapi:
+	cd openapi/check && $(OPENAPI_CHECK_ENV) npm ci --no-audit --no-fund --loglevel=error
+	cd openapi/check && $(OPENAPI_CHECK_ENV) npm run --silent lint
 
 # The OpenAPI documents and the generated Go client (openapi/client).
 openapi:

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ragchat/api"
+	"ragchat/internal/takeback"
 	"ragchat/rag"
 	"ragchat/redisruns"
 )
@@ -81,6 +82,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	var streams sync.WaitGroup
 	mux := http.NewServeMux()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	// Streams take their connections over; finished ones come back here.
+	conns := takeback.Wrap(ln)
 	api.New(mux, api.Deps{
 		Runs:          runner,
 		Conversations: svc.db,
@@ -90,6 +97,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics:       metrics,
 		Logger:        log,
 		Streams:       &streams,
+		Conns:         conns,
 	}, api.Config{
 		Heartbeat:       cfg.Heartbeat,
 		MaxMessageChars: cfg.MaxMessageChars,
@@ -99,10 +107,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("GET /metrics", metrics.Handler())
 	mux.Handle("/", appHandler(cfg.MaxMessageChars))
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	srv := &http.Server{
 		Handler:           api.LogRequests(log, api.AcceptCurlJSON(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -115,7 +119,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("listening", "addr", ln.Addr().String())
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(conns) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

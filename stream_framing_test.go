@@ -31,7 +31,8 @@ func TestStreamFraming(t *testing.T) {
 		}
 		defer conn.Close()
 		io.WriteString(conn, request)
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		br := bufio.NewReader(conn)
+		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,6 +49,18 @@ func TestStreamFraming(t *testing.T) {
 		}
 		if !bytes.HasPrefix(body, []byte("retry: ")) || !bytes.Contains(body, []byte(`"type":"done"`)) {
 			t.Errorf("body does not look like a whole stream:\n%s", body)
+		}
+		// The connection stays open for the next request, as after any
+		// response: a client that reuses it must not fail.
+		fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		next, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("the next request on the stream's connection: %v", err)
+		}
+		next.Body.Close()
+		if next.StatusCode != http.StatusOK {
+			t.Errorf("the next request on the stream's connection: %d", next.StatusCode)
 		}
 	})
 

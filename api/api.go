@@ -59,6 +59,10 @@ type Deps struct {
 	// wait for them to deliver their last event (streams that took their
 	// connection over are not tracked by http.Server.Shutdown).
 	Streams *sync.WaitGroup
+	// Conns, when set, takes back the connections of finished streams
+	// (which take their connections over from net/http), so that clients
+	// can reuse them; without it they close.
+	Conns Conns
 }
 
 // Config sets the API's limits and defaults.

@@ -44,7 +44,8 @@ func (s *server) registerChat(api huma.API) {
 		"(start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. " +
 		"Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, " +
 		"from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. " +
-		"Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`."
+		"Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; " +
+		"a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end)."
 	huma.Register(api, s.streamOperation(api, huma.Operation{
 		OperationID: "chat-stream",
 		Method:      http.MethodGet,
@@ -110,7 +111,7 @@ func (s *server) streamOperation(api huma.API, op huma.Operation) huma.Operation
 	union := &huma.Schema{Ref: "#/components/schemas/ChatEvent"}
 	op.Responses = map[string]*huma.Response{
 		"200": {
-			Description: "The event stream. Each event: `id: <run_id>:<seq>` and `data: <ChatEvent JSON>`.",
+			Description: "The event stream. Each event: `data: <ChatEvent JSON>` and `id: <run_id>:<seq>`.",
 			Headers: map[string]*huma.Param{
 				"Cache-Control":     {Schema: &huma.Schema{Type: "string"}, Description: "no-cache"},
 				"X-Accel-Buffering": {Schema: &huma.Schema{Type: "string"}, Description: "no (tells nginx not to buffer the stream)"},
@@ -170,7 +171,7 @@ func (s *server) follow(run *rag.Run, after int) *huma.StreamResponse {
 		// stream costs a small goroutine instead of net/http's handler
 		// stack and buffers (see sink.go). HTTP/2 streams stay in net/http.
 		if r.ProtoMajor == 1 {
-			if sink, ok := hijackSink(w); ok {
+			if sink, ok := hijackSink(w, s.deps.Conns); ok {
 				go s.pump(sink, run, after)
 				return
 			}

@@ -76,17 +76,21 @@ func retryField(ms int) []byte {
 // stream holds no buffer of its own.
 var eventBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// appendEvent appends one event with its id and JSON data. json.Marshal
-// escapes newlines inside strings, so the data is always one line.
+// appendEvent appends one event with its JSON data and id. json.Marshal
+// escapes newlines inside strings, so the data is always one line. The id
+// comes last: some clients (@microsoft/fetch-event-source) take an id as
+// the one to resume after as soon as they read its line, not when the event
+// is complete, so an id before a long data line would make a cut inside
+// that line lose the event.
 func appendEvent(dst []byte, id string, data any) ([]byte, error) {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return dst, fmt.Errorf("sse: encode: %w", err)
 	}
-	dst = append(dst, "id: "...)
-	dst = append(dst, id...)
-	dst = append(dst, "\ndata: "...)
+	dst = append(dst, "data: "...)
 	dst = append(dst, b...)
+	dst = append(dst, "\nid: "...)
+	dst = append(dst, id...)
 	return append(dst, "\n\n"...), nil
 }
 
