@@ -7,7 +7,7 @@ WASM    := web/wasm/app.wasm
 # Real-browser tests need Chromium; CI=true makes a missing browser a failure.
 TESTFLAGS ?=
 
-.PHONY: run build wasm test test-short bench fuzz openapi lint-openapi eval wordvec clean
+.PHONY: run build wasm lighthouse test test-short bench fuzz openapi lint-openapi eval wordvec clean
 
 run: build
 	./$(BIN) serve
@@ -32,6 +32,13 @@ test: wasm lint-openapi
 	$(GO) test $(TESTFLAGS) -timeout 12m ./...
 	@# The concurrent core (runs, streams) again under the race detector.
 	$(GO) test -race -timeout 5m ./rag/... ./api/...
+
+# Lighthouse (mobile emulation, simulated throttling, Debian's Chromium)
+# against a server started with the defaults; prints the figures of issue
+# #12. LIGHTHOUSE_RUNS runs, median last.
+LIGHTHOUSE_RUNS ?= 3
+lighthouse: build
+	tools/lighthouse/run.sh $(LIGHTHOUSE_RUNS)
 
 # Without the browser build (fast inner loop).
 test-short:
