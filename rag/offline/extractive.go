@@ -44,15 +44,8 @@ func NewExtractive() *Extractive {
 // error as is.
 func (e *Extractive) Generate(ctx context.Context, req rag.GenerateRequest, token func(string) error) (rag.Generation, error) {
 	gen := rag.Generation{Model: ExtractiveModel}
-	lang := rag.NormalizeLang(req.Lang)
-	if lang == "" {
-		lang = rag.DetectLang(req.Question)
-	}
-	max := e.MaxSentences
-	if max <= 0 {
-		max = DefaultMaxSentences
-	}
-	answer := compose(lang, pick(lang, req.Question, req.Passages, max))
+	lang, quotes := e.answer(req)
+	answer := compose(lang, quotes)
 	var t *time.Timer
 	for _, tok := range splitTokens(answer) {
 		if e.TokenDelay > 0 {
@@ -78,6 +71,31 @@ func (e *Extractive) Generate(ctx context.Context, req rag.GenerateRequest, toke
 	gen.Usage.TotalTokens = gen.Usage.CompletionTokens
 	gen.FinishReason = "stop"
 	return gen, nil
+}
+
+// Sentences returns the sentences the answer to req quotes, in the order
+// Generate writes them, without the framing line and the citations. The
+// evaluation scores them (answer@1, answer@3).
+func (e *Extractive) Sentences(req rag.GenerateRequest) []string {
+	_, quotes := e.answer(req)
+	out := make([]string, len(quotes))
+	for i, q := range quotes {
+		out[i] = q.text
+	}
+	return out
+}
+
+// answer picks the quotes for req and the language to frame them in.
+func (e *Extractive) answer(req rag.GenerateRequest) (string, []quote) {
+	lang := rag.NormalizeLang(req.Lang)
+	if lang == "" {
+		lang = rag.DetectLang(req.Question)
+	}
+	max := e.MaxSentences
+	if max <= 0 {
+		max = DefaultMaxSentences
+	}
+	return lang, pick(lang, req.Question, req.Passages, max)
 }
 
 // quote is a sentence chosen for the answer.
