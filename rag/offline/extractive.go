@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"ragchat/rag"
+	"ragchat/search/softmatch"
 	"ragchat/tokenize"
+	"ragchat/wordvec"
 )
 
 // ExtractiveModel is the model name an extractive answer reports, so the
@@ -108,38 +110,47 @@ type quote struct {
 	sameLang bool // written in the question's language
 }
 
-// pick returns up to max sentences of passages that share words with the
-// question, in reading order (passage, then position). Sentences with
-// fewer than half the question terms of the best are left out so that
-// weak matches do not pad a good answer, and so are sentences in another language than lang when
-// some in lang match.
+// pick returns up to max sentences of passages that answer the question,
+// best first, the other quotes of its passage next, and so on. A sentence's score is the share of the question's weight it
+// covers (each question term weighted by its rarity among the candidate
+// sentences), plus a bonus for the retrieval rank of its passage (the
+// store's ranking knows the whole corpus), for question terms it has side
+// by side as the question does, and for holding the kind of thing the
+// question asks for (a number for "how many", a year for "when", a name for
+// "who": see cue). Sentences that score under half the best are left out so
+// that weak matches do not pad a good answer, and so are sentences in
+// another language than lang when some in lang match.
 func pick(lang, question string, passages []rag.Passage, max int) []quote {
 	terms := queryTerms(question)
 	if len(terms) == 0 {
 		return nil
 	}
+	want := cue(question)
+	qWords := map[string]bool{}
+	for _, w := range tokenize.AppendWords(nil, question) {
+		qWords[w] = true
+	}
 	var cands []quote
 	var sentTerms []map[string]bool
+	var sentToks [][]string
 	for i, p := range passages {
 		for j, s := range sentences(p.Chunk.Text) {
 			if strings.HasSuffix(s, ":") {
 				continue // an introduction to a list or code: empty alone
 			}
-			set := map[string]bool{}
-			for _, tok := range tokenize.Tokens(s) {
+			toks := tokenize.Tokens(s)
+			set := make(map[string]bool, len(toks))
+			for _, tok := range toks {
 				set[tok] = true
 			}
 			cands = append(cands, quote{text: s, source: i + 1, pos: j})
 			sentTerms = append(sentTerms, set)
+			sentToks = append(sentToks, toks)
 		}
 	}
-	// Rank by how many distinct question terms a sentence has, then by
-	// the retrieval rank of its passage (the store's ranking knows the
-	// whole corpus), then by the rarity of the matched terms among these
-	// sentences, then by position. Rarity only breaks ties: within the
-	// retrieved passages the topic word itself is common.
 	n := float64(len(cands))
 	weight := map[string]float64{}
+	total := 0.0
 	for t := range terms {
 		df := 0
 		for _, st := range sentTerms {
@@ -147,20 +158,39 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 				df++
 			}
 		}
-		if df > 0 {
-			weight[t] = math.Log((n + 1) / float64(df))
-		}
+		// Terms no sentence has still count in the total: a sentence
+		// that covers the rest covers only part of the question.
+		weight[t] = math.Log(1 + (n+1)/float64(df+1))
+		total += weight[t]
 	}
+	pairs := termPairs(question, terms)
+	soft := softScores(question, cands)
 	sameLang := false
 	for i := range cands {
+		c := &cands[i]
+		covered := 0.0
 		for t, w := range weight {
 			if sentTerms[i][t] {
-				cands[i].score += w
-				cands[i].matched++
+				covered += w
+				c.matched++
 			}
 		}
-		if cands[i].matched > 0 && rag.DetectLang(cands[i].text) == lang {
-			cands[i].sameLang = true
+		if c.matched == 0 {
+			continue
+		}
+		c.score = covered / total
+		if soft != nil {
+			c.score += softWeight * soft[i]
+		}
+		c.score += rankBonus * math.Pow(rankDecay, float64(c.source-1))
+		if len(pairs) > 0 {
+			c.score += pairBonus * float64(adjacentPairs(sentToks[i], pairs)) / float64(len(pairs))
+		}
+		if want != cueNone && hasCue(want, c.text, qWords) {
+			c.score += cueBonus
+		}
+		if rag.DetectLang(c.text) == lang {
+			c.sameLang = true
 			sameLang = true
 		}
 	}
@@ -177,18 +207,18 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 	}
 	sort.SliceStable(cands, func(a, b int) bool {
 		x, y := cands[a], cands[b]
-		if x.matched != y.matched {
-			return x.matched > y.matched
+		if x.score != y.score {
+			return x.score > y.score
 		}
 		if x.source != y.source {
 			return x.source < y.source
 		}
-		return x.score > y.score
+		return x.pos < y.pos
 	})
 	var out []quote
 	seen := map[string]bool{}
 	for _, c := range cands {
-		if len(out) == max || c.matched == 0 || 2*c.matched < cands[0].matched {
+		if len(out) == max || c.matched == 0 || c.score < keepShare*cands[0].score {
 			break
 		}
 		key := strings.Join(tokenize.Tokens(c.text), " ")
@@ -198,13 +228,90 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 		seen[key] = true
 		out = append(out, c)
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].source != out[b].source {
-			return out[a].source < out[b].source
+	// Keep each source's quotes together (one paragraph each), sources in
+	// the order of their best quote: the best sentence stays first.
+	rank := map[int]int{}
+	for i, c := range out {
+		if _, ok := rank[c.source]; !ok {
+			rank[c.source] = i
 		}
-		return out[a].pos < out[b].pos
-	})
+	}
+	sort.SliceStable(out, func(a, b int) bool { return rank[out[a].source] < rank[out[b].source] })
 	return out
+}
+
+// Scoring weights (tuned on half of en_squad11_dev's articles; see
+// eval/doc.go). Coverage of the question's weight is in [0, 1].
+const (
+	rankBonus  = 0.1  // for a sentence of the first passage ...
+	rankDecay  = 0.5  // ... times this for each later one
+	pairBonus  = 0.15 // for having all the question's adjacent term pairs
+	cueBonus   = 0.15 // for holding what the question asks for
+	keepShare  = 0.5  // quote sentences scoring at least this share of the best
+	softWeight = 0.3  // for the question's weight covered by similar words
+	softMin    = 0.4  // word similarity below which words count as unlike
+)
+
+// softScores returns, for each candidate, the share of the question's
+// weight its words cover by word-vector similarity (package softmatch;
+// English only, the same GloVe table the retriever uses), or nil when the
+// table is unavailable or the question has no word in it.
+func softScores(question string, cands []quote) []float64 {
+	table, err := wordvec.Default()
+	if err != nil {
+		return nil
+	}
+	ids := make([][]int32, len(cands))
+	for i, c := range cands {
+		ids[i] = softmatch.WordIDs(table, c.text)
+	}
+	idf := softmatch.CandidateIDF(table, ids)
+	q := softmatch.NewQuery(table, question, float32(softMin), idf)
+	if q.Empty() {
+		return nil
+	}
+	full := q.Score(softmatch.WordIDs(table, question))
+	if full <= 0 {
+		return nil
+	}
+	out := make([]float64, len(cands))
+	for i := range cands {
+		out[i] = q.Score(ids[i]) / full
+	}
+	return out
+}
+
+// termPairs returns the pairs of content terms that follow each other in
+// the question (stopwords between them skipped), as "a b".
+func termPairs(question string, terms map[string]bool) map[string]bool {
+	pairs := map[string]bool{}
+	prev := ""
+	for _, t := range tokenize.Tokens(question) {
+		if !terms[t] {
+			continue
+		}
+		if prev != "" && prev != t {
+			pairs[prev+" "+t] = true
+		}
+		prev = t
+	}
+	return pairs
+}
+
+// adjacentPairs counts the pairs that occur in toks within three tokens
+// of each other, in either order.
+func adjacentPairs(toks []string, pairs map[string]bool) int {
+	found := map[string]bool{}
+	for i, a := range toks {
+		for j := i + 1; j < len(toks) && j <= i+3; j++ {
+			for _, k := range [2]string{a + " " + toks[j], toks[j] + " " + a} {
+				if pairs[k] {
+					found[k] = true
+				}
+			}
+		}
+	}
+	return len(found)
 }
 
 // queryTerms are the question's content terms: its tokens without English
