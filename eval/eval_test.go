@@ -183,7 +183,7 @@ func TestAnswerFloor(t *testing.T) {
 		t.Fatalf("answered %d, answer@1 %v, answer@3 %v: want 40 questions scored", res.Answered, res.Answer1, res.Answer3)
 	}
 	t.Logf("answer@1 %.3f answer@3 %.3f (R@1 %.3f)", *res.Answer1, *res.Answer3, res.Recall1)
-	const min1, min3 = 0.725, 0.800 // scores 0.750, 0.825
+	const min1, min3 = 0.750, 0.850 // scores 0.775, 0.875 (0.750, 0.825 before the scoring of #14)
 	if *res.Answer1 < min1 || *res.Answer3 < min3 {
 		t.Errorf("answer@1 %.3f, answer@3 %.3f: below the floor %.3f, %.3f", *res.Answer1, *res.Answer3, min1, min3)
 	}

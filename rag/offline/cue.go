@@ -139,3 +139,54 @@ func isKoreanDate(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w[i:])
 	return r == '년' || r == '월' || r == '일' || r == '세'
 }
+
+// defined returns what a "What is X?" question asks to define ("SSE" in
+// "What is SSE and why was it chosen?", "BM25" in "BM25란 무엇인가요?"),
+// lower-cased, or "".
+func defined(question string) string {
+	q := strings.ToLower(strings.TrimSpace(question))
+	for _, p := range []string{"what is ", "what are ", "what's ", "what does "} {
+		if rest, ok := strings.CutPrefix(q, p); ok {
+			rest = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(rest, "a "), "an "), "the ")
+			if i := strings.IndexAny(rest, "?,;"); i >= 0 {
+				rest = rest[:i]
+			}
+			rest, _, _ = strings.Cut(rest, " and ")
+			rest = strings.TrimSuffix(strings.TrimSpace(rest), " mean")
+			if n := len(strings.Fields(rest)); n >= 1 && n <= 3 {
+				return rest
+			}
+			return ""
+		}
+	}
+	for _, m := range []string{"이란 ", "란 ", "은 무엇", "는 무엇", "이 무엇", "가 무엇", "는 뭐", "은 뭐"} {
+		if i := strings.Index(q, m); i > 0 {
+			if x := strings.TrimSpace(q[:i]); len(strings.Fields(x)) <= 2 {
+				return x
+			}
+		}
+	}
+	return ""
+}
+
+// defines reports whether sentence reads as a definition of x: "X is …",
+// "X (…) are …", "X means …", "X는 …입니다".
+func defines(sentence, x string) bool {
+	s := strings.ToLower(sentence)
+	i := strings.Index(s, x)
+	if i < 0 || i > 40 {
+		return false
+	}
+	rest := s[i+len(x):]
+	if strings.HasPrefix(rest, " (") {
+		if j := strings.IndexByte(rest, ')'); j > 0 {
+			rest = rest[j+1:]
+		}
+	}
+	for _, v := range []string{" is ", " are ", " means ", " refers ", "는 ", "은 ", "란 ", "이란 "} {
+		if strings.HasPrefix(rest, v) {
+			return true
+		}
+	}
+	return false
+}

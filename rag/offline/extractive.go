@@ -126,6 +126,7 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 		return nil
 	}
 	want := cue(question)
+	def := defined(question)
 	qWords := map[string]bool{}
 	for _, w := range tokenize.AppendWords(nil, question) {
 		qWords[w] = true
@@ -133,10 +134,12 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 	var cands []quote
 	var sentTerms []map[string]bool
 	var sentToks [][]string
+	heads := make([]map[string]bool, len(passages)+1) // by source
 	for i, p := range passages {
+		heads[i+1] = headingTerms(p.Chunk.Heading)
 		for j, s := range sentences(p.Chunk.Text) {
-			if strings.HasSuffix(s, ":") {
-				continue // an introduction to a list or code: empty alone
+			if strings.HasSuffix(s, ":") || aboutTheText(s) {
+				continue // an introduction to a list, code or the page: empty alone
 			}
 			toks := tokenize.Tokens(s)
 			set := make(map[string]bool, len(toks))
@@ -169,10 +172,21 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 	for i := range cands {
 		c := &cands[i]
 		covered := 0.0
+		// A sentence that begins with a pronoun ("It was designed by")
+		// is about what the sentence before it named, and every sentence
+		// is about its section's heading: it counts their terms at a
+		// discount.
+		prev := -1
+		if i > 0 && cands[i-1].source == c.source && cands[i-1].pos == c.pos-1 && startsWithPronoun(c.text) {
+			prev = i - 1
+		}
 		for t, w := range weight {
-			if sentTerms[i][t] {
+			switch {
+			case sentTerms[i][t]:
 				covered += w
 				c.matched++
+			case prev >= 0 && sentTerms[prev][t], heads[c.source][t]:
+				covered += inherited * w
 			}
 		}
 		if c.matched == 0 {
@@ -186,7 +200,7 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 		if len(pairs) > 0 {
 			c.score += pairBonus * float64(adjacentPairs(sentToks[i], pairs)) / float64(len(pairs))
 		}
-		if want != cueNone && hasCue(want, c.text, qWords) {
+		if want != cueNone && hasCue(want, c.text, qWords) || def != "" && defines(c.text, def) {
 			c.score += cueBonus
 		}
 		if rag.DetectLang(c.text) == lang {
@@ -250,7 +264,53 @@ const (
 	keepShare  = 0.5  // quote sentences scoring at least this share of the best
 	softWeight = 0.3  // for the question's weight covered by similar words
 	softMin    = 0.4  // word similarity below which words count as unlike
+	inherited  = 0.7  // for a term a pronoun sentence's predecessor has
 )
+
+// headingTerms returns the terms of the nearest heading of a chunk's
+// heading path ("Runs > Resuming after a dropped connection").
+func headingTerms(path string) map[string]bool {
+	if path == "" {
+		return nil
+	}
+	if i := strings.LastIndex(path, " > "); i >= 0 {
+		path = path[i+3:]
+	}
+	set := map[string]bool{}
+	for _, t := range tokenize.Tokens(path) {
+		set[t] = true
+	}
+	return set
+}
+
+// aboutTheText reports sentences that describe the page they are on ("This
+// page explains how runs behave"): they match many questions and answer
+// none.
+func aboutTheText(s string) bool {
+	l := strings.ToLower(s)
+	for _, p := range []string{"this page ", "this document ", "this guide ", "this section ", "이 문서는 ", "이 페이지는 ", "이 글은 ", "이 절은 "} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsWithPronoun reports whether s begins with a pronoun that refers
+// back ("It", "They", "This", "그는", "이것은").
+func startsWithPronoun(s string) bool {
+	w, _, _ := strings.Cut(s, " ")
+	switch strings.ToLower(strings.TrimRight(w, ",")) {
+	case "it", "its", "he", "his", "she", "her", "they", "their", "this", "these", "those", "that":
+		return true
+	}
+	for _, p := range []string{"그는", "그녀는", "그들은", "이것은", "그것은", "이는", "그의", "이들은"} {
+		if w == p {
+			return true
+		}
+	}
+	return false
+}
 
 // softScores returns, for each candidate, the share of the question's
 // weight its words cover by word-vector similarity (package softmatch;
@@ -329,11 +389,13 @@ func queryTerms(question string) map[string]bool {
 }
 
 // questionFiller holds the (stemmed) English verbs and nouns questions are
-// phrased with, which match sentences on any topic.
+// phrased with, which match sentences on any topic ("why was it chosen"
+// asks for a reason, not for the word).
 var questionFiller = func() map[string]bool {
 	m := map[string]bool{}
 	for _, t := range tokenize.Tokens(`use used using work works make get set need want explain tell
-		mean means way ways thing things happen know show describe possible please`) {
+		mean means way ways thing things happen know show describe possible please
+		choose chosen pick picked reason reasons`) {
 		m[t] = true
 	}
 	return m

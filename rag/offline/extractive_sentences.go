@@ -61,8 +61,8 @@ func isListItem(line string) bool {
 // appendSentences splits one paragraph at sentence ends: ".", "!", "?",
 // "…" (with the closing quotes and brackets after them) before a space,
 // and "。". It does not split inside quotes, brackets or `code spans`
-// ("문서 검색 중..." stays whole), before a lower-case word ("... and
-// then"), or after an abbreviation ("e.g.", "Dr.", "U.S. Senate"). When a
+// ("문서 검색 중..." stays whole), between an ellipsis and a lower-case
+// word ("... and then"), or after an abbreviation ("e.g.", "Dr.", "U.S. Senate"). When a
 // quote or bracket is never closed, it splits as if there were none.
 func appendSentences(out []string, p string) []string {
 	if ends, ok := sentenceEnds(p, true); ok {
@@ -119,6 +119,7 @@ func sentenceEnds(p string, nest bool) (ends []int, ok bool) {
 	for i := 0; i < len(p); {
 		r, size := utf8.DecodeRuneInString(p[i:])
 		track(r)
+		stop := i
 		i += size
 		if r != '.' && r != '!' && r != '?' && r != '。' && r != '…' || len(stack) > 0 && stack[len(stack)-1] == '`' {
 			continue
@@ -148,8 +149,10 @@ func sentenceEnds(p string, nest bool) (ends []int, ok bool) {
 			continue
 		}
 		next := strings.TrimLeft(p[end:], " ")
-		if nr, _ := utf8.DecodeRuneInString(next); unicode.IsLower(nr) || unicode.IsDigit(nr) {
-			continue // "e.g. this", "... and then", "No. 5"
+		nr, _ := utf8.DecodeRuneInString(next)
+		ellipsis := strings.Contains(p[stop:end], "…") || strings.Contains(p[stop:end], "..")
+		if unicode.IsLower(nr) && ellipsis || unicode.IsDigit(nr) && r == '.' {
+			continue // "... and then", "No. 5"; but "ragchat" may start a sentence
 		}
 		if r == '.' && isAbbreviation(p[:end-1], next) {
 			continue
@@ -173,18 +176,22 @@ func isAbbreviation(before, next string) bool {
 	case "mr", "mrs", "ms", "dr", "prof", "st", "mt", "fig", "cf", "vs", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "no", "vol", "pp":
 		return true
 	}
-	r, _ := utf8.DecodeRuneInString(w)
-	if utf8.RuneCountInString(w) == 1 && unicode.IsLetter(r) {
+	if len(w) == 1 && w[0] >= 'a' && w[0] <= 'z' {
 		return true
 	}
 	switch w {
 	case "etc", "jr", "sr", "inc", "ltd", "co", "corp", "bros":
 	default:
-		if !strings.Contains(w, ".") {
+		// Latin letters with stops between them: "u.s", "e.g", "j.i".
+		if !strings.Contains(w, ".") || strings.ContainsFunc(w, func(r rune) bool { return r != '.' && (r < 'a' || r > 'z') }) {
 			return false
 		}
 	}
-	// "the U.S. Senate" goes on; "in the U.S. The next" starts anew.
+	// "the U.S. Senate" and "Jr. in May" go on; "in the U.S. The next"
+	// starts anew.
+	if r, _ := utf8.DecodeRuneInString(next); unicode.IsLower(r) {
+		return true
+	}
 	nw := next
 	if i := strings.IndexFunc(next, func(r rune) bool { return !unicode.IsLetter(r) }); i >= 0 {
 		nw = next[:i]

@@ -2,7 +2,9 @@ package offline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -177,11 +179,22 @@ func TestSentences(t *testing.T) {
 		{"plain", "One. Two! Three? Four", []string{"One.", "Two!", "Three?", "Four"}},
 		{"lines join", "A sentence\nthat wraps. Next.", []string{"A sentence that wraps.", "Next."}},
 		{"heading and code skipped", "# Title\n\nText here.\n```\ncode. more.\n```\nAfter.", []string{"Text here.", "After."}},
-		{"list items", "Intro:\n- first item\n- second. item\n1. numbered", []string{"Intro:", "first item", "second. item", "numbered"}},
+		{"list items", "Intro:\n- first item\n- second. item\n1. numbered", []string{"Intro:", "first item", "second.", "item", "numbered"}},
 		{"abbreviations and versions", "Use e.g. go-openai v1.43.0 here. Done.", []string{"Use e.g. go-openai v1.43.0 here.", "Done."}},
 		{"quotes stay", `He said "stop." Then left.`, []string{`He said "stop."`, "Then left."}},
 		{"korean", "SSE는 표준입니다. 브라우저가 지원합니다。끝", []string{"SSE는 표준입니다.", "브라우저가 지원합니다。", "끝"}},
 		{"punctuation only", "... --- !!", nil},
+		{"ellipsis inside quotes and brackets", `상태 문구의 언어를 고릅니다("문서 검색 중...", "답변 생성 중..."). 다음 문장입니다.`,
+			[]string{`상태 문구의 언어를 고릅니다("문서 검색 중...", "답변 생성 중...").`, "다음 문장입니다."}},
+		{"brackets", "It retries (at most twice. Then it stops) quietly. Next.", []string{"It retries (at most twice. Then it stops) quietly.", "Next."}},
+		{"code span", "Run `make test. Then` first. Then go.", []string{"Run `make test. Then` first.", "Then go."}},
+		{"dotted abbreviation", "He joined the U.S. Senate in 1990. In the U.S. The next year he left.",
+			[]string{"He joined the U.S. Senate in 1990.", "In the U.S.", "The next year he left."}},
+		{"lower case goes on after an ellipsis", "Wait... and then go. Next.", []string{"Wait... and then go.", "Next."}},
+		{"a lower-case name starts a sentence", "It is the classic one. ragchat uses it.", []string{"It is the classic one.", "ragchat uses it."}},
+		{"titles and initials", "Dr. Smith met Samuel K. Cohn, Jr. in May. Later.", []string{"Dr. Smith met Samuel K. Cohn, Jr. in May.", "Later."}},
+		{"stops together", "Really?! Yes.", []string{"Really?!", "Yes."}},
+		{"unclosed quote", `He said "stop. Then left. Fine.`, []string{`He said "stop.`, "Then left.", "Fine."}},
 		{"long", strings.Repeat("가", 400), []string{strings.Repeat("가", maxQuoteRunes) + "…"}},
 	}
 	for _, tt := range tests {
@@ -248,5 +261,37 @@ func BenchmarkExtractive(b *testing.B) {
 		if _, err := e.Generate(context.Background(), req, func(string) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFirstSentence checks, on the cases in testdata/first_sentence.json,
+// that the answer's first quoted sentence is the one that answers the
+// question. The expected sentences were chosen by reading the passages,
+// not copied from the output, so there is no -update for this file.
+func TestFirstSentence(t *testing.T) {
+	b, err := os.ReadFile("testdata/first_sentence.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name     string   `json:"name"`
+		Question string   `json:"question"`
+		Passages []string `json:"passages"`
+		First    string   `json:"first"`
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			var ps []rag.Passage
+			for _, p := range c.Passages {
+				ps = append(ps, passage(p))
+			}
+			got := NewExtractive().Sentences(rag.GenerateRequest{Question: c.Question, Passages: ps})
+			if len(got) == 0 || got[0] != c.First {
+				t.Errorf("question %q: quoted\n%q\nwant first %q", c.Question, got, c.First)
+			}
+		})
 	}
 }
