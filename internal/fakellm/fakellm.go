@@ -29,6 +29,14 @@ const (
 	// BreakHang stops sending and waits until the client goes away (or the
 	// server closes); an upstream that never answers.
 	BreakHang
+	// BreakCut drops the connection between two events, without ending
+	// the chunked body: the connection to the model was lost.
+	BreakCut
+	// BreakCutMidChunk writes the first half of an event line and drops
+	// the connection.
+	BreakCutMidChunk
+	// BreakBadJSON sends a data: line that is not JSON and ends.
+	BreakBadJSON
 )
 
 // Script is how the server answers one chat request. The zero Script
@@ -52,6 +60,12 @@ type Script struct {
 	// FailMessage is the error message of FailStatus or BreakError.
 	// "" means a generic message.
 	FailMessage string
+	// FailHTML answers FailStatus with an HTML page (a proxy's), not
+	// OpenAI's JSON error body.
+	FailHTML bool
+	// CutBeforeHeaders drops the connection before any byte of the
+	// response.
+	CutBeforeHeaders bool
 	// Break and BreakAfter stop the stream early after BreakAfter content
 	// tokens (0 = right after the role chunk).
 	Break      Break

@@ -99,6 +99,7 @@ const (
 	InternalError       ErrorCode = "internal_error"
 	SearchError         ErrorCode = "search_error"
 	UpstreamError       ErrorCode = "upstream_error"
+	UpstreamInterrupted ErrorCode = "upstream_interrupted"
 	UpstreamTimeout     ErrorCode = "upstream_timeout"
 	UpstreamUnavailable ErrorCode = "upstream_unavailable"
 )
@@ -113,6 +114,8 @@ func (e ErrorCode) Valid() bool {
 	case SearchError:
 		return true
 	case UpstreamError:
+		return true
+	case UpstreamInterrupted:
 		return true
 	case UpstreamTimeout:
 		return true
