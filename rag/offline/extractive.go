@@ -103,8 +103,9 @@ func (e *Extractive) answer(req rag.GenerateRequest) (string, []quote) {
 // quote is a sentence chosen for the answer.
 type quote struct {
 	text     string
-	source   int // 1-based passage number, as cited
-	pos      int // sentence position in its passage
+	key      string // its terms, to quote a sentence once
+	source   int    // 1-based passage number, as cited
+	pos      int    // sentence position in its passage
 	score    float64
 	matched  int
 	sameLang bool // written in the question's language
@@ -146,7 +147,7 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 			for _, tok := range toks {
 				set[tok] = true
 			}
-			cands = append(cands, quote{text: s, source: i + 1, pos: j})
+			cands = append(cands, quote{text: s, source: i + 1, pos: j, key: strings.Join(toks, " ")})
 			sentTerms = append(sentTerms, set)
 			sentToks = append(sentToks, toks)
 		}
@@ -235,11 +236,10 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 		if len(out) == max || c.matched == 0 || c.score < keepShare*cands[0].score {
 			break
 		}
-		key := strings.Join(tokenize.Tokens(c.text), " ")
-		if seen[key] {
+		if seen[c.key] {
 			continue
 		}
-		seen[key] = true
+		seen[c.key] = true
 		out = append(out, c)
 	}
 	// Keep each source's quotes together (one paragraph each), sources in
@@ -341,17 +341,20 @@ func softScores(question string, cands []quote) []float64 {
 	return out
 }
 
+// termPair is two content terms that follow each other in a question.
+type termPair [2]string
+
 // termPairs returns the pairs of content terms that follow each other in
-// the question (stopwords between them skipped), as "a b".
-func termPairs(question string, terms map[string]bool) map[string]bool {
-	pairs := map[string]bool{}
+// the question (stopwords between them skipped).
+func termPairs(question string, terms map[string]bool) map[termPair]bool {
+	pairs := map[termPair]bool{}
 	prev := ""
 	for _, t := range tokenize.Tokens(question) {
 		if !terms[t] {
 			continue
 		}
 		if prev != "" && prev != t {
-			pairs[prev+" "+t] = true
+			pairs[termPair{prev, t}] = true
 		}
 		prev = t
 	}
@@ -360,12 +363,15 @@ func termPairs(question string, terms map[string]bool) map[string]bool {
 
 // adjacentPairs counts the pairs that occur in toks within three tokens
 // of each other, in either order.
-func adjacentPairs(toks []string, pairs map[string]bool) int {
-	found := map[string]bool{}
+func adjacentPairs(toks []string, pairs map[termPair]bool) int {
+	var found map[termPair]bool
 	for i, a := range toks {
 		for j := i + 1; j < len(toks) && j <= i+3; j++ {
-			for _, k := range [2]string{a + " " + toks[j], toks[j] + " " + a} {
-				if pairs[k] {
+			for _, k := range [2]termPair{{a, toks[j]}, {toks[j], a}} {
+				if pairs[k] && !found[k] {
+					if found == nil {
+						found = map[termPair]bool{}
+					}
 					found[k] = true
 				}
 			}
