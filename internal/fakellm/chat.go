@@ -158,6 +158,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if sc.Break == BreakNone && s.cutThis() {
+		sc.Break, sc.BreakAfter = BreakCut, len(tokens)/2
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)

@@ -7,6 +7,7 @@
 package fakellm
 
 import (
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -102,6 +103,12 @@ type Options struct {
 	Dimensions int
 	// Script is the initial chat script (see SetScript).
 	Script Script
+	// CutRate is the share of streamed answers (0 to 1) whose connection
+	// is dropped halfway through their tokens (BreakCut), like a flaky
+	// network between ragchat and its model. The cut requests are spread
+	// evenly and deterministically: at 0.2, the 5th, 10th, 15th, ...
+	// Scripts that already break are left as they are.
+	CutRate float64
 }
 
 // Message is one chat message of a recorded request.
@@ -128,6 +135,8 @@ type ChatRequest struct {
 // Server is a running fake. It is safe for concurrent use.
 type Server struct {
 	ts      *httptest.Server
+	cutRate float64
+	streams int // streamed chat requests so far, for CutRate
 	model   string
 	dims    int
 	closing chan struct{}
@@ -151,6 +160,7 @@ type Server struct {
 func New(opts Options) *Server {
 	s := &Server{
 		model:   opts.Model,
+		cutRate: min(max(opts.CutRate, 0), 1),
 		dims:    opts.Dimensions,
 		script:  opts.Script,
 		closing: make(chan struct{}),
@@ -263,6 +273,15 @@ func (s *Server) next(req ChatRequest) Script {
 		return sc
 	}
 	return s.script
+}
+
+// cutThis reports whether the next streamed answer is one CutRate cuts.
+func (s *Server) cutThis() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streams++
+	n := float64(s.streams)
+	return s.cutRate > 0 && math.Floor(n*s.cutRate+1e-9) > math.Floor((n-1)*s.cutRate+1e-9)
 }
 
 // finish records the end of a chat request.

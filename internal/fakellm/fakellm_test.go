@@ -370,3 +370,23 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+func TestCutRate(t *testing.T) {
+	s := newServer(t, Options{CutRate: 0.2, Script: Script{Tokens: []string{"a ", "b ", "c ", "d"}}})
+	c := client(t, s)
+	var cut []int
+	for i := 1; i <= 10; i++ {
+		res, err := readStream(context.Background(), c, nil)
+		switch {
+		case err != nil:
+			t.Fatalf("request %d: %v", i, err)
+		case res.Err != "" && res.Text == "a b " && res.Finish == "":
+			cut = append(cut, i)
+		case res.Err != "" || res.Text != "a b c d":
+			t.Fatalf("request %d: %+v", i, res)
+		}
+	}
+	if !cmp.Equal(cut, []int{5, 10}) {
+		t.Errorf("cut requests %v, want [5 10]", cut)
+	}
+}

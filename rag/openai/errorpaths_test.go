@@ -114,3 +114,34 @@ func kindError(code string) error {
 	}
 	return nil
 }
+
+// TestCutStreamsAreInterrupted is the scenario: with a fifth of the
+// streams cut mid-answer, those runs (and only those) report
+// upstream_interrupted, retryable, and keep the text so far; asking again
+// works.
+func TestCutStreamsAreInterrupted(t *testing.T) {
+	s := fakellm.New(fakellm.Options{CutRate: 0.2, Script: fakellm.Script{Tokens: []string{"one ", "two ", "three ", "four"}}})
+	defer s.Close()
+	g := NewGenerator(testConfig(s))
+	cut := 0
+	for i := range 10 {
+		var b strings.Builder
+		_, err := g.Generate(context.Background(), rag.GenerateRequest{Prompt: prompt}, func(tok string) error {
+			b.WriteString(tok)
+			return nil
+		})
+		if err == nil {
+			if b.String() != "one two three four" {
+				t.Errorf("answer %d = %q", i, b.String())
+			}
+			continue
+		}
+		cut++
+		if e := rag.ErrorOf(err, "en"); e.Code != rag.CodeInterrupted || !e.Retryable || b.String() != "one two " {
+			t.Errorf("answer %d: %+v with text %q, want a retryable upstream_interrupted after \"one two \"", i, e, b.String())
+		}
+	}
+	if cut != 2 || s.Calls() != 10 {
+		t.Errorf("%d of %d answers cut, want 2 of 10", cut, s.Calls())
+	}
+}
