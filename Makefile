@@ -55,6 +55,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzMarkdown -fuzztime 30s ./app/
 	$(GO) test -run '^$$' -fuzz FuzzParseEventID -fuzztime 30s ./app/
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./wordvec/
+	$(GO) test -run '^$$' -fuzz FuzzSentences -fuzztime 30s ./rag/offline/
+	$(GO) test -run '^$$' -fuzz FuzzExtractive -fuzztime 30s ./rag/offline/
+	$(GO) test -run '^$$' -fuzz FuzzQuestionCues -fuzztime 30s ./rag/offline/
 
 # The OpenAPI documents through the checkers integrators use: Redocly CLI
 # lint and swagger-parser validation (pinned in openapi/check's lock file;

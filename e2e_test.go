@@ -371,7 +371,8 @@ func TestE2ELLMFailures(t *testing.T) {
 		{"429 rate limited", fakellm.Script{FailStatus: 429}, "upstream_unavailable", true, 503},
 		{"401 bad key", fakellm.Script{FailStatus: 401}, "upstream_error", false, 502},
 		{"error mid-stream", fakellm.Script{Tokens: []string{"a", "b", "c"}, Break: fakellm.BreakError, BreakAfter: 2}, "upstream_error", false, 502},
-		{"truncated stream", fakellm.Script{Tokens: []string{"a", "b", "c"}, Break: fakellm.BreakTruncate, BreakAfter: 2}, "upstream_error", false, 502},
+		{"truncated stream", fakellm.Script{Tokens: []string{"a", "b", "c"}, Break: fakellm.BreakTruncate, BreakAfter: 2}, "upstream_interrupted", true, 502},
+		{"connection cut mid-answer", fakellm.Script{Tokens: []string{"a", "b", "c"}, Break: fakellm.BreakCut, BreakAfter: 2}, "upstream_interrupted", true, 502},
 		{"never answers", fakellm.Script{Tokens: []string{"a"}, Break: fakellm.BreakHang, BreakAfter: 0}, "upstream_timeout", true, 504},
 		{"stalls mid-stream", fakellm.Script{Tokens: []string{"a", "b"}, Break: fakellm.BreakHang, BreakAfter: 1}, "upstream_timeout", true, 504},
 	}
@@ -396,6 +397,33 @@ func TestE2ELLMFailures(t *testing.T) {
 				t.Errorf("REST: %d %s, want %d problem+json", resp.StatusCode, resp.Header.Get("Content-Type"), tt.restStatus)
 			}
 		})
+	}
+}
+
+// TestE2EInterruptedKeepsPartial: a stream the model cut off mid-answer ends
+// the run with upstream_interrupted (retryable, with its own message), and
+// the conversation keeps the text so far as a message with status error.
+func TestE2EInterruptedKeepsPartial(t *testing.T) {
+	base, llm := startServer(t, nil)
+	llm.SetScript(fakellm.Script{Tokens: []string{"SSE ", "streams ", "events."}, Break: fakellm.BreakCut, BreakAfter: 2})
+	evs := readSSE(t, streamGet(t, base, "What is SSE?", nil, nil).Body, nil)
+	convID := contentOf[v1.Start](t, evs[0]).ConversationID
+	last := evs[len(evs)-1]
+	e := contentOf[v1.Error](t, last)
+	if last.Type != "error" || e.Code != "upstream_interrupted" || !e.Retryable || !strings.Contains(e.Message, "lost") {
+		t.Fatalf("last event %s %+v, want a retryable upstream_interrupted error", last.Type, e)
+	}
+	resp, err := http.Get(base + "/api/v1/conversations/" + convID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var conv v1.ConversationDetail
+	if err := json.NewDecoder(resp.Body).Decode(&conv); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(conv.Messages); n != 2 || conv.Messages[1].Status != "error" || conv.Messages[1].Content != "SSE streams " {
+		t.Errorf("conversation messages %+v, want the question and the partial answer with status error", conv.Messages)
 	}
 }
 

@@ -392,6 +392,7 @@ func TestRESTChatUpstreamErrors(t *testing.T) {
 	}{
 		{rag.ErrUnavailable, 503},
 		{rag.ErrUpstream, 502},
+		{rag.ErrInterrupted, 502},
 		{rag.ErrTimeout, 504},
 	}
 	for _, tt := range tests {

@@ -272,7 +272,7 @@ func (s *server) chat(ctx context.Context, in *ChatInput) (*ChatOutput, error) {
 func runErrorProblem(e *rag.RunError) error {
 	status := http.StatusInternalServerError
 	switch e.Code {
-	case rag.CodeUpstream:
+	case rag.CodeUpstream, rag.CodeInterrupted:
 		status = http.StatusBadGateway
 	case rag.CodeUnavailable, rag.CodeCancelled, rag.CodeSearch:
 		status = http.StatusServiceUnavailable

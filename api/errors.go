@@ -30,6 +30,10 @@ func (s *server) problem(ctx context.Context, err error, loc string) error {
 		s.log.ErrorContext(ctx, "internal error", "err", err)
 		return huma.NewError(status, "internal server error")
 	case http.StatusBadGateway:
+		if errors.Is(err, rag.ErrInterrupted) {
+			s.log.WarnContext(ctx, "upstream interrupted", "err", err)
+			return huma.NewError(status, "the language model's answer broke off midway; try again")
+		}
 		s.log.WarnContext(ctx, "upstream error", "err", err)
 		return huma.NewError(status, "an upstream service (language model, embedder or search) failed")
 	case http.StatusServiceUnavailable:
@@ -60,7 +64,7 @@ func statusOf(err error) int {
 		return http.StatusGatewayTimeout
 	case errors.Is(err, rag.ErrUnavailable):
 		return http.StatusServiceUnavailable
-	case errors.Is(err, rag.ErrUpstream):
+	case errors.Is(err, rag.ErrUpstream), errors.Is(err, rag.ErrInterrupted):
 		return http.StatusBadGateway
 	}
 	return http.StatusInternalServerError

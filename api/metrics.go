@@ -42,7 +42,7 @@ func NewMetrics() *Metrics {
 		Runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ragchat_runs_total", Help: "Finished runs by outcome (done, stopped, error)."}, []string{"outcome"}),
 		UpstreamErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ragchat_run_errors_total", Help: "Failed runs by error code (upstream_error, upstream_unavailable, upstream_timeout, search_error, ...)."}, []string{"code"}),
+			Name: "ragchat_run_errors_total", Help: "Failed runs by error code (upstream_error, upstream_unavailable, upstream_interrupted, upstream_timeout, search_error, ...)."}, []string{"code"}),
 		ActiveStreams: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ragchat_active_streams", Help: "Open SSE connections."}),
 		Resumes: prometheus.NewCounter(prometheus.CounterOpts{
@@ -55,7 +55,7 @@ func NewMetrics() *Metrics {
 	for _, o := range []string{"done", "stopped", "error"} {
 		m.Runs.WithLabelValues(o)
 	}
-	for _, c := range []string{rag.CodeUpstream, rag.CodeUnavailable, rag.CodeTimeout, rag.CodeSearch, rag.CodeCancelled, rag.CodeInternal} {
+	for _, c := range []string{rag.CodeUpstream, rag.CodeUnavailable, rag.CodeInterrupted, rag.CodeTimeout, rag.CodeSearch, rag.CodeCancelled, rag.CodeInternal} {
 		m.UpstreamErrs.WithLabelValues(c)
 	}
 	m.Registry.MustRegister(m.FirstEvent, m.FirstToken, m.Retrieval, m.RunDuration, m.Runs, m.UpstreamErrs,

@@ -184,3 +184,62 @@ package eval
 // process (3 MB of vectors, 6.8 MB while decoding, 34 ms; wordvec
 // BenchmarkDefault). The previous round's synthetic vocabulary of made-up
 // words measured 1.6 ms p50 and 3.45 KB per chunk.
+//
+// Offline answers (issue #14). For questions with gold answers (SQuAD's
+// annotators' spans, en_squad11_dev only: the Korean set has none), eval
+// builds the offline extractive answer from the top 5 passages and scores
+// answer@1 (its first sentence contains a gold answer, case-insensitive,
+// whitespace collapsed) and answer@3 (one of its first three does). Halves
+// here are by article, not by line, so that no topic is in both: A is the
+// questions of the first 12 articles (squad11dev-a00 to a22, 471
+// questions), B those of the last 12 (a24 to a46, 529). Every weight was
+// chosen on A; B was measured only to confirm, and a few times for the
+// ablations below, so it is held out from the tuning but not untouched.
+//
+//	set / half              before (A@1 A@3)   after (A@1 A@3)
+//	en_squad11_dev hybrid   0.741  0.867       0.782  0.872
+//	  A (tuned on)          0.728  0.866       0.802  0.879
+//	  B (held out)          0.752  0.868       0.764  0.866
+//	en_squad11_dev bm25     0.739  0.865       0.776  0.867
+//	en_squad11_dev vector   0.553  0.743       0.687  0.751
+//	testdata/en (40 q.)     0.750  0.825       0.775  0.875
+//
+// Retrieval is unchanged (R@1 0.811, R@10 0.974). The gain held out is
+// much smaller than on A (+0.012 against +0.074 at answer@1); why was not
+// measured, so read B's figure as the one to expect on new data. Besides
+// the scoring, answers now quote the best sentence first (the old one
+// quoted in reading order) and the splitter no longer cuts "U.S. Senate",
+// "Jr." or quoted "..." apart. What the scorer does, with what each part
+// measured on A (A@1 / A@3, the rest at the chosen values):
+//   - Coverage: the share of the question's term weight a sentence has,
+//     weights log(1 + (n+1)/(df+1)) over the n candidate sentences (the old
+//     ranking counted matched terms first and used rarity only for ties).
+//   - Passage rank: +0.1 for the first passage, halving per rank (0: 0.786
+//     / 0.873 in an early round; 0.2: 0.777; 0.5: 0.764). Scaling by the
+//     retrieval score instead: A 0.805 / 0.870, B 0.756 / 0.875, not kept.
+//   - Question pairs side by side (within 3 tokens): +0.15 × share (0:
+//     0.796 / 0.881; 0.3: 0.792).
+//   - Question type: "when / what year / 언제" wants a year, month or
+//     N년; "how many / how much / 몇 / 얼마" a number; "who / where" a
+//     capitalised word the question does not have: +0.15 (0: 0.800 /
+//     0.868, B 0.750 / 0.858). "what company / which country" as names:
+//     no change, left out.
+//   - Word vectors (softmatch's GloVe table and its candidate IDF, cosine
+//     >= 0.4) for question words in other words: +0.3 × soft coverage (0:
+//     0.798 / 0.875, B 0.758 / 0.856; 0.5 and 1 no better).
+//   - A sentence that starts with a pronoun counts its predecessor's terms
+//     at 0.7, and every sentence its section heading's (docs have
+//     headings, SQuAD none): within one question on A either way; kept for
+//     the docs ("It was designed by …" after the sentence naming the
+//     building).
+//   - "What is X?" / "X란 무엇인가요?" prefers "X is …" / "X는 …": no change on
+//     SQuAD, fixes "What is BM25?" on the sample corpus.
+//   - Sentences about the page itself ("This page explains …", "이 문서는
+//     …") and list introductions are not quoted.
+// The sample corpus: TestSampleAnswers asks 12 questions (6 English, 6
+// Korean; README's and the docs' headings): 9 begin with the sentence
+// that answers; 3 are known misses, logged by the test (resuming a
+// dropped stream, in both languages, and 답변 중지: the answering sentences
+// share no word with the question). Speed: BenchmarkExtractive (5
+// passages of 1,000 characters) 0.9-1.1 ms an answer, 0.5-0.6 ms before;
+// a third of it is the word-vector matching.

@@ -1,11 +1,15 @@
 // Package eval measures retrieval quality: `ragchat eval` indexes a set of
 // passages into a fresh store and reports how often the gold passage of each
 // question comes back in the top k (recall@1/5/10, MRR@10) and how long a
-// query takes (embedding + search, p50/p95).
+// query takes (embedding + search, p50/p95). For questions that carry gold
+// answers it also scores the offline extractive answer built from the top
+// AnswerPassages: answer@1 (its first sentence contains a gold answer,
+// case-insensitive, whitespace collapsed) and answer@3 (one of its first
+// three does).
 //
 // Data format (see ../shared/data/README.md): passages.jsonl has {"id",
 // "title", "text"}; questions.jsonl has {"id", "question",
-// "gold_passage_ids"}. Each passage is indexed as one chunk of its own
+// "gold_passage_ids"} and optionally "answers". Each passage is indexed as one chunk of its own
 // document, so retrieval is measured without the chunker in the way.
 package eval
 
@@ -41,6 +45,9 @@ type Question struct {
 	ID       string   `json:"id"`
 	Question string   `json:"question"`
 	Gold     []string `json:"gold_passage_ids"`
+	// Answers are the gold answer spans (SQuAD's annotators'); a question
+	// with answers is also scored on the offline answer (answer@1/3).
+	Answers []string `json:"answers,omitempty"`
 }
 
 // Result is what an evaluation measured.
@@ -57,7 +64,18 @@ type Result struct {
 	MRR10     float64 `json:"mrr@10"`
 	P50MS     float64 `json:"p50_ms"`
 	P95MS     float64 `json:"p95_ms"`
+	// Answered is how many questions carried gold answers; answer@1 and
+	// answer@3 are the shares of those whose offline extractive answer
+	// has a gold answer in its first sentence, or in one of its first
+	// three (absent when no question has answers).
+	Answered int      `json:"answered,omitempty"`
+	Answer1  *float64 `json:"answer@1,omitempty"`
+	Answer3  *float64 `json:"answer@3,omitempty"`
 }
+
+// AnswerPassages is how many retrieved passages the offline answerer
+// reads, as many as the chat pipeline retrieves by default.
+const AnswerPassages = 5
 
 // Opener opens a fresh, empty store of the named kind with its data in dir,
 // and returns a function that closes it. Main uses it for --store, so the
@@ -159,10 +177,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, open Ope
 // WriteTable prints results as an aligned table.
 func WriteTable(w io.Writer, rs []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "store\tmode\tpassages\tquestions\tR@1\tR@5\tR@10\tMRR@10\tp50 ms\tp95 ms\t")
+	fmt.Fprintln(tw, "store\tmode\tpassages\tquestions\tR@1\tR@5\tR@10\tMRR@10\tA@1\tA@3\tp50 ms\tp95 ms\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%.2f\t\n",
-			r.Store, r.Mode, r.Passages, r.Questions, r.Recall1, r.Recall5, r.Recall10, r.MRR10, r.P50MS, r.P95MS)
+		a1, a3 := "-", "-"
+		if r.Answer1 != nil && r.Answer3 != nil {
+			a1, a3 = fmt.Sprintf("%.3f", *r.Answer1), fmt.Sprintf("%.3f", *r.Answer3)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%s\t%.2f\t%.2f\t\n",
+			r.Store, r.Mode, r.Passages, r.Questions, r.Recall1, r.Recall5, r.Recall10, r.MRR10, a1, a3, r.P50MS, r.P95MS)
 	}
 	return tw.Flush()
 }
@@ -269,6 +291,9 @@ func Evaluate(ctx context.Context, store rag.Store, emb rag.Embedder, questions 
 	depth := max(k, 10)
 	lat := make([]float64, 0, len(questions))
 	var hits1, hits5, hits10, hitsK, rr float64
+	var answered int
+	var ans1, ans3 float64
+	answerer := offline.NewExtractive()
 	for _, q := range questions {
 		start := time.Now()
 		var vec []float32
@@ -284,6 +309,16 @@ func Evaluate(ctx context.Context, store rag.Store, emb rag.Embedder, questions 
 			return res, fmt.Errorf("eval: search %s: %w", q.ID, err)
 		}
 		lat = append(lat, float64(time.Since(start).Microseconds())/1000)
+		if len(q.Answers) > 0 {
+			answered++
+			switch at := answerRank(answerer, q, ps); {
+			case at == 1:
+				ans1++
+				ans3++
+			case at > 0 && at <= 3:
+				ans3++
+			}
+		}
 		// Rank documents (passages), not chunks: a passage counts at the
 		// rank of its best chunk.
 		rank := 0
@@ -317,10 +352,41 @@ func Evaluate(ctx context.Context, store rag.Store, emb rag.Embedder, questions 
 	}
 	n := float64(len(questions))
 	res.Recall1, res.Recall5, res.Recall10, res.RecallK, res.MRR10 = round(hits1/n), round(hits5/n), round(hits10/n), round(hitsK/n), round(rr/n)
+	if answered > 0 {
+		a1, a3 := round(ans1/float64(answered)), round(ans3/float64(answered))
+		res.Answered, res.Answer1, res.Answer3 = answered, &a1, &a3
+	}
 	slices.Sort(lat)
 	res.P50MS, res.P95MS = round(percentile(lat, 0.50)), round(percentile(lat, 0.95))
 	return res, nil
 }
+
+// answerRank returns the 1-based position of the first sentence of the
+// offline answer to q (from the first AnswerPassages of ps, as the chat
+// pipeline would pass them) that contains a gold answer, or 0.
+func answerRank(x *offline.Extractive, q Question, ps []rag.Passage) int {
+	sents := x.Sentences(rag.GenerateRequest{Question: q.Question, Passages: ps[:min(len(ps), AnswerPassages)]})
+	for i, s := range sents {
+		if ContainsAnswer(s, q.Answers) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// ContainsAnswer reports whether sentence contains one of the answers,
+// case-insensitively and with runs of whitespace counted as one space.
+func ContainsAnswer(sentence string, answers []string) bool {
+	s := normalize(sentence)
+	for _, a := range answers {
+		if a = normalize(a); a != "" && strings.Contains(s, a) {
+			return true
+		}
+	}
+	return false
+}
+
+func normalize(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
 func percentile(sorted []float64, p float64) float64 {
 	if len(sorted) == 0 {

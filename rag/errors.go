@@ -16,6 +16,10 @@ var (
 	ErrUpstream    = errors.New("upstream failed")        // 502, not retryable as is
 	ErrUnavailable = errors.New("upstream unavailable")   // 503, retryable (unreachable, overloaded, rate limited)
 	ErrTimeout     = errors.New("upstream timed out")     // 504, retryable
+	// ErrInterrupted is a stream the upstream began and then lost (the
+	// connection broke, or the body ended without a finish): nothing
+	// says the request was wrong, so asking again will probably work.
+	ErrInterrupted = errors.New("upstream stream interrupted") // 502, retryable
 )
 
 // FieldError is invalid input in one named field. Its message is safe to
@@ -46,7 +50,27 @@ func NotFound(field, format string, args ...any) error {
 	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...), Kind: ErrNotFound}
 }
 
+// ErrorOf is the error event of a run that failed with err: its code, a
+// message in lang ("ko" or "en") safe to show, and whether asking again
+// may work. Cancellations, which only the runner can tell apart, are not
+// its business.
+func ErrorOf(err error, lang string) RunError {
+	switch {
+	case errors.Is(err, ErrTimeout):
+		return RunError{Code: CodeTimeout, Message: localize(lang, msgTimeout), Retryable: true}
+	case errors.Is(err, errRetrieval):
+		return RunError{Code: CodeSearch, Message: localize(lang, msgSearch), Retryable: Retryable(err)}
+	case errors.Is(err, ErrUnavailable):
+		return RunError{Code: CodeUnavailable, Message: localize(lang, msgUnavailable), Retryable: true}
+	case errors.Is(err, ErrInterrupted):
+		return RunError{Code: CodeInterrupted, Message: localize(lang, msgInterrupted), Retryable: true}
+	case errors.Is(err, ErrUpstream):
+		return RunError{Code: CodeUpstream, Message: localize(lang, msgUpstream), Retryable: false}
+	}
+	return RunError{Code: CodeInternal, Message: localize(lang, msgInternal), Retryable: true}
+}
+
 // Retryable reports whether trying the same thing again later may succeed.
 func Retryable(err error) bool {
-	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTimeout)
+	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrTimeout) || errors.Is(err, ErrInterrupted)
 }

@@ -75,6 +75,7 @@ type Done struct {
 const (
 	CodeUpstream    = "upstream_error"       // the LLM or embedder failed
 	CodeUnavailable = "upstream_unavailable" // unreachable, overloaded or rate limited; retry later
+	CodeInterrupted = "upstream_interrupted" // the LLM's stream broke off mid-answer; retry
 	CodeTimeout     = "upstream_timeout"     // no answer in time
 	CodeSearch      = "search_error"         // retrieval failed
 	CodeCancelled   = "cancelled"            // nobody listened for the grace period

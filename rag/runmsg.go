@@ -12,6 +12,7 @@ const (
 	msgSearch
 	msgUnavailable
 	msgUpstream
+	msgInterrupted
 )
 
 var runMessages = map[string][]string{
@@ -23,6 +24,7 @@ var runMessages = map[string][]string{
 		msgSearch:      "The document search failed. Please try again.",
 		msgUnavailable: "The language model is unavailable right now. Please try again shortly.",
 		msgUpstream:    "The language model returned an error.",
+		msgInterrupted: "The connection to the language model was lost in the middle of the answer. The text so far is kept; please try again.",
 	},
 	"ko": {
 		msgInternal:    "서버에서 문제가 발생했습니다. 다시 시도해 주세요.",
@@ -32,6 +34,7 @@ var runMessages = map[string][]string{
 		msgSearch:      "문서 검색에 실패했습니다. 다시 시도해 주세요.",
 		msgUnavailable: "지금은 언어 모델을 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.",
 		msgUpstream:    "언어 모델이 오류를 반환했습니다.",
+		msgInterrupted: "답변 도중 언어 모델과의 연결이 끊겼습니다. 지금까지의 내용은 남아 있으니 다시 시도해 주세요.",
 	},
 }
 

@@ -305,17 +305,9 @@ func (r *Runner) runError(err, cause error, lang string) *RunError {
 		return &RunError{Code: CodeCancelled, Message: localize(lang, msgAbandoned), Retryable: true}
 	case errors.Is(cause, errShutdown):
 		return &RunError{Code: CodeCancelled, Message: localize(lang, msgShutdown), Retryable: true}
-	case errors.Is(err, ErrTimeout):
-		return &RunError{Code: CodeTimeout, Message: localize(lang, msgTimeout), Retryable: true}
-	case errors.Is(err, errRetrieval):
-		return &RunError{Code: CodeSearch, Message: localize(lang, msgSearch), Retryable: Retryable(err)}
-	case errors.Is(err, ErrUnavailable):
-		return &RunError{Code: CodeUnavailable, Message: localize(lang, msgUnavailable), Retryable: true}
-	case errors.Is(err, ErrUpstream):
-		return &RunError{Code: CodeUpstream, Message: localize(lang, msgUpstream), Retryable: false}
-	default:
-		return &RunError{Code: CodeInternal, Message: localize(lang, msgInternal), Retryable: true}
 	}
+	e := ErrorOf(err, lang)
+	return &e
 }
 
 func (r *Runner) finish(run *Run) {

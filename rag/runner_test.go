@@ -3,6 +3,7 @@ package rag_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -288,6 +289,7 @@ func TestRunErrors(t *testing.T) {
 	}{
 		{"unavailable before first token", ragtest.TokensThenFail(rag.ErrUnavailable), nil, rag.CodeUnavailable, true, ""},
 		{"upstream error mid-stream", ragtest.TokensThenFail(rag.ErrUpstream, "half "), nil, rag.CodeUpstream, false, "half "},
+		{"stream interrupted mid-answer", ragtest.TokensThenFail(fmt.Errorf("openai: chat stream: %w: the stream broke off", rag.ErrInterrupted), "half ", "an "), nil, rag.CodeInterrupted, true, "half an "},
 		{"timeout", ragtest.TokensThenFail(rag.ErrTimeout, "a"), nil, rag.CodeTimeout, true, "a"},
 		{"search down", ragtest.Tokens("never"), rag.ErrUnavailable, rag.CodeSearch, true, ""},
 		{"unclassified", ragtest.TokensThenFail(errors.New("boom")), nil, rag.CodeInternal, true, ""},
@@ -414,5 +416,15 @@ func TestCloseCancelsRuns(t *testing.T) {
 	}
 	if _, err := f.runner.Start(context.Background(), rag.Ask{Message: "again"}); !errors.Is(err, rag.ErrUnavailable) {
 		t.Errorf("start after close: %v", err)
+	}
+}
+
+func TestErrorOfMessages(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		e := rag.ErrorOf(fmt.Errorf("x: %w", rag.ErrInterrupted), lang)
+		up := rag.ErrorOf(rag.ErrUpstream, lang)
+		if e.Code != rag.CodeInterrupted || !e.Retryable || e.Message == "" || e.Message == up.Message {
+			t.Errorf("%s: interrupted reported as %+v (upstream error says %q)", lang, e, up.Message)
+		}
 	}
 }

@@ -140,7 +140,7 @@ type ErrorEvent struct {
 
 // Error says why a run failed, in words safe to show.
 type Error struct {
-	Code      string `json:"code" enum:"upstream_error,upstream_unavailable,upstream_timeout,search_error,cancelled,internal_error"`
+	Code      string `json:"code" enum:"upstream_error,upstream_unavailable,upstream_interrupted,upstream_timeout,search_error,cancelled,internal_error"`
 	Message   string `json:"message"`
 	Retryable bool   `json:"retryable" doc:"Whether asking again later may succeed."`
 }

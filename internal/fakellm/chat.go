@@ -102,6 +102,16 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if !wait(sc.HeaderDelay) {
 		return
 	}
+	if sc.CutBeforeHeaders {
+		panic(http.ErrAbortHandler)
+	}
+	if sc.FailStatus != 0 && sc.FailHTML {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(sc.FailStatus)
+		fmt.Fprintf(w, "<html><head><title>%d</title></head><body><h1>%d %s</h1><hr>nginx</body></html>\n",
+			sc.FailStatus, sc.FailStatus, http.StatusText(sc.FailStatus))
+		return
+	}
 	if sc.FailStatus != 0 {
 		msg := sc.FailMessage
 		if msg == "" {
@@ -134,9 +144,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		case BreakHang:
 			hang()
 			return
-		case BreakError, BreakTruncate:
+		case BreakError, BreakTruncate, BreakBadJSON:
 			writeError(w, http.StatusInternalServerError, failMessage(sc), "server_error")
 			return
+		case BreakCut, BreakCutMidChunk:
+			panic(http.ErrAbortHandler)
 		}
 		writeJSON(w, http.StatusOK, completion{
 			ID: id, Object: "chat.completion", Created: created, Model: model,
@@ -146,6 +158,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if sc.Break == BreakNone && s.cutThis() {
+		sc.Break, sc.BreakAfter = BreakCut, len(tokens)/2
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -181,6 +196,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 			// Returning ends the body cleanly: no finish_reason, no [DONE].
 		case BreakHang:
 			hang()
+		case BreakCut:
+			panic(http.ErrAbortHandler)
+		case BreakCutMidChunk:
+			io.WriteString(w, `data: {"id":"`+id+`","object":"chat.compl`)
+			rc.Flush()
+			panic(http.ErrAbortHandler)
+		case BreakBadJSON:
+			send("this is not JSON")
 		}
 	}
 

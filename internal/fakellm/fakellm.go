@@ -7,6 +7,7 @@
 package fakellm
 
 import (
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -29,6 +30,14 @@ const (
 	// BreakHang stops sending and waits until the client goes away (or the
 	// server closes); an upstream that never answers.
 	BreakHang
+	// BreakCut drops the connection between two events, without ending
+	// the chunked body: the connection to the model was lost.
+	BreakCut
+	// BreakCutMidChunk writes the first half of an event line and drops
+	// the connection.
+	BreakCutMidChunk
+	// BreakBadJSON sends a data: line that is not JSON and ends.
+	BreakBadJSON
 )
 
 // Script is how the server answers one chat request. The zero Script
@@ -52,6 +61,12 @@ type Script struct {
 	// FailMessage is the error message of FailStatus or BreakError.
 	// "" means a generic message.
 	FailMessage string
+	// FailHTML answers FailStatus with an HTML page (a proxy's), not
+	// OpenAI's JSON error body.
+	FailHTML bool
+	// CutBeforeHeaders drops the connection before any byte of the
+	// response.
+	CutBeforeHeaders bool
 	// Break and BreakAfter stop the stream early after BreakAfter content
 	// tokens (0 = right after the role chunk).
 	Break      Break
@@ -88,6 +103,12 @@ type Options struct {
 	Dimensions int
 	// Script is the initial chat script (see SetScript).
 	Script Script
+	// CutRate is the share of streamed answers (0 to 1) whose connection
+	// is dropped halfway through their tokens (BreakCut), like a flaky
+	// network between ragchat and its model. The cut requests are spread
+	// evenly and deterministically: at 0.2, the 5th, 10th, 15th, ...
+	// Scripts that already break are left as they are.
+	CutRate float64
 }
 
 // Message is one chat message of a recorded request.
@@ -114,6 +135,8 @@ type ChatRequest struct {
 // Server is a running fake. It is safe for concurrent use.
 type Server struct {
 	ts      *httptest.Server
+	cutRate float64
+	streams int // streamed chat requests so far, for CutRate
 	model   string
 	dims    int
 	closing chan struct{}
@@ -137,6 +160,7 @@ type Server struct {
 func New(opts Options) *Server {
 	s := &Server{
 		model:   opts.Model,
+		cutRate: min(max(opts.CutRate, 0), 1),
 		dims:    opts.Dimensions,
 		script:  opts.Script,
 		closing: make(chan struct{}),
@@ -249,6 +273,15 @@ func (s *Server) next(req ChatRequest) Script {
 		return sc
 	}
 	return s.script
+}
+
+// cutThis reports whether the next streamed answer is one CutRate cuts.
+func (s *Server) cutThis() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streams++
+	n := float64(s.streams)
+	return s.cutRate > 0 && math.Floor(n*s.cutRate+1e-9) > math.Floor((n-1)*s.cutRate+1e-9)
 }
 
 // finish records the end of a chat request.

@@ -321,3 +321,72 @@ func TestEmbeddings(t *testing.T) {
 		})
 	}
 }
+
+// TestFaults checks on the wire what each fault sends: a client must see a
+// transport error for cuts and exactly the broken bytes otherwise.
+func TestFaults(t *testing.T) {
+	body := `{"model":"m","stream":true,"messages":[{"role":"user","content":"hello"}]}`
+	tests := []struct {
+		name     string
+		script   Script
+		postErr  bool   // the request itself fails (no response)
+		readErr  bool   // reading the body fails
+		status   int    // when postErr is false
+		contains string // in what was read
+		lacks    string
+	}{
+		{name: "cut before headers", script: Script{CutBeforeHeaders: true}, postErr: true},
+		{name: "HTML error page", script: Script{FailStatus: 502, FailHTML: true}, status: 502, contains: "<h1>502 Bad Gateway</h1>", lacks: `"error"`},
+		{name: "cut between events", script: Script{Tokens: []string{"a", "b"}, Break: BreakCut, BreakAfter: 1}, status: 200, readErr: true, contains: `"content":"a"`, lacks: "[DONE]"},
+		{name: "cut mid-chunk", script: Script{Tokens: []string{"a", "b"}, Break: BreakCutMidChunk, BreakAfter: 1}, status: 200, readErr: true, contains: `"object":"chat.compl`, lacks: "[DONE]"},
+		{name: "line not JSON", script: Script{Tokens: []string{"a"}, Break: BreakBadJSON, BreakAfter: 1}, status: 200, contains: "data: this is not JSON\n\n", lacks: "[DONE]"},
+		{name: "cut after finishing", script: Script{Tokens: []string{"a"}, End: BreakCut}, status: 200, readErr: true, contains: `"finish_reason":"stop"`, lacks: "[DONE]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, Options{Script: tt.script})
+			resp, err := http.Post(s.URL()+"/chat/completions", "application/json", strings.NewReader(body))
+			if tt.postErr {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("request succeeded with %d, want a transport error", resp.StatusCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			got, err := io.ReadAll(resp.Body)
+			if (err != nil) != tt.readErr {
+				t.Errorf("read error = %v, want an error: %v", err, tt.readErr)
+			}
+			if resp.StatusCode != tt.status {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tt.status)
+			}
+			if !strings.Contains(string(got), tt.contains) || tt.lacks != "" && strings.Contains(string(got), tt.lacks) {
+				t.Errorf("body %q: want %q in it and not %q", got, tt.contains, tt.lacks)
+			}
+		})
+	}
+}
+
+func TestCutRate(t *testing.T) {
+	s := newServer(t, Options{CutRate: 0.2, Script: Script{Tokens: []string{"a ", "b ", "c ", "d"}}})
+	c := client(t, s)
+	var cut []int
+	for i := 1; i <= 10; i++ {
+		res, err := readStream(context.Background(), c, nil)
+		switch {
+		case err != nil:
+			t.Fatalf("request %d: %v", i, err)
+		case res.Err != "" && res.Text == "a b " && res.Finish == "":
+			cut = append(cut, i)
+		case res.Err != "" || res.Text != "a b c d":
+			t.Fatalf("request %d: %+v", i, res)
+		}
+	}
+	if !cmp.Equal(cut, []int{5, 10}) {
+		t.Errorf("cut requests %v, want [5 10]", cut)
+	}
+}

@@ -175,6 +175,7 @@ const (
 	InternalError       RunErrorCode = "internal_error"
 	SearchError         RunErrorCode = "search_error"
 	UpstreamError       RunErrorCode = "upstream_error"
+	UpstreamInterrupted RunErrorCode = "upstream_interrupted"
 	UpstreamTimeout     RunErrorCode = "upstream_timeout"
 	UpstreamUnavailable RunErrorCode = "upstream_unavailable"
 )
@@ -189,6 +190,8 @@ func (e RunErrorCode) Valid() bool {
 	case SearchError:
 		return true
 	case UpstreamError:
+		return true
+	case UpstreamInterrupted:
 		return true
 	case UpstreamTimeout:
 		return true

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"ragchat/rag"
+	"ragchat/search/softmatch"
 	"ragchat/tokenize"
+	"ragchat/wordvec"
 )
 
 // ExtractiveModel is the model name an extractive answer reports, so the
@@ -44,15 +46,8 @@ func NewExtractive() *Extractive {
 // error as is.
 func (e *Extractive) Generate(ctx context.Context, req rag.GenerateRequest, token func(string) error) (rag.Generation, error) {
 	gen := rag.Generation{Model: ExtractiveModel}
-	lang := rag.NormalizeLang(req.Lang)
-	if lang == "" {
-		lang = rag.DetectLang(req.Question)
-	}
-	max := e.MaxSentences
-	if max <= 0 {
-		max = DefaultMaxSentences
-	}
-	answer := compose(lang, pick(lang, req.Question, req.Passages, max))
+	lang, quotes := e.answer(req)
+	answer := compose(lang, quotes)
 	var t *time.Timer
 	for _, tok := range splitTokens(answer) {
 		if e.TokenDelay > 0 {
@@ -80,48 +75,86 @@ func (e *Extractive) Generate(ctx context.Context, req rag.GenerateRequest, toke
 	return gen, nil
 }
 
+// Sentences returns the sentences the answer to req quotes, in the order
+// Generate writes them, without the framing line and the citations. The
+// evaluation scores them (answer@1, answer@3).
+func (e *Extractive) Sentences(req rag.GenerateRequest) []string {
+	_, quotes := e.answer(req)
+	out := make([]string, len(quotes))
+	for i, q := range quotes {
+		out[i] = q.text
+	}
+	return out
+}
+
+// answer picks the quotes for req and the language to frame them in.
+func (e *Extractive) answer(req rag.GenerateRequest) (string, []quote) {
+	lang := rag.NormalizeLang(req.Lang)
+	if lang == "" {
+		lang = rag.DetectLang(req.Question)
+	}
+	max := e.MaxSentences
+	if max <= 0 {
+		max = DefaultMaxSentences
+	}
+	return lang, pick(lang, req.Question, req.Passages, max)
+}
+
 // quote is a sentence chosen for the answer.
 type quote struct {
 	text     string
-	source   int // 1-based passage number, as cited
-	pos      int // sentence position in its passage
+	key      string // its terms, to quote a sentence once
+	source   int    // 1-based passage number, as cited
+	pos      int    // sentence position in its passage
 	score    float64
 	matched  int
 	sameLang bool // written in the question's language
 }
 
-// pick returns up to max sentences of passages that share words with the
-// question, in reading order (passage, then position). Sentences with
-// fewer than half the question terms of the best are left out so that
-// weak matches do not pad a good answer, and so are sentences in another language than lang when
-// some in lang match.
+// pick returns up to max sentences of passages that answer the question,
+// best first, the other quotes of its passage next, and so on. A sentence's score is the share of the question's weight it
+// covers (each question term weighted by its rarity among the candidate
+// sentences), plus a bonus for the retrieval rank of its passage (the
+// store's ranking knows the whole corpus), for question terms it has side
+// by side as the question does, and for holding the kind of thing the
+// question asks for (a number for "how many", a year for "when", a name for
+// "who": see cue). Sentences that score under half the best are left out so
+// that weak matches do not pad a good answer, and so are sentences in
+// another language than lang when some in lang match.
 func pick(lang, question string, passages []rag.Passage, max int) []quote {
 	terms := queryTerms(question)
 	if len(terms) == 0 {
 		return nil
 	}
+	want := cue(question)
+	def := defined(question)
+	qWords := map[string]bool{}
+	for _, w := range tokenize.AppendWords(nil, question) {
+		qWords[w] = true
+	}
 	var cands []quote
 	var sentTerms []map[string]bool
+	var sentToks [][]string
+	heads := make([]map[string]bool, len(passages)+1) // by source
 	for i, p := range passages {
+		heads[i+1] = headingTerms(p.Chunk.Heading)
 		for j, s := range sentences(p.Chunk.Text) {
-			if strings.HasSuffix(s, ":") {
-				continue // an introduction to a list or code: empty alone
+			if strings.HasSuffix(s, ":") || aboutTheText(s) {
+				continue // an introduction to a list, code or the page: empty alone
 			}
-			set := map[string]bool{}
-			for _, tok := range tokenize.Tokens(s) {
+			toks := tokenize.Tokens(s)
+			set := make(map[string]bool, len(toks))
+			for _, tok := range toks {
 				set[tok] = true
 			}
-			cands = append(cands, quote{text: s, source: i + 1, pos: j})
+			cands = append(cands, quote{text: s, source: i + 1, pos: j, key: strings.Join(toks, " ")})
 			sentTerms = append(sentTerms, set)
+			sentToks = append(sentToks, toks)
 		}
 	}
-	// Rank by how many distinct question terms a sentence has, then by
-	// the retrieval rank of its passage (the store's ranking knows the
-	// whole corpus), then by the rarity of the matched terms among these
-	// sentences, then by position. Rarity only breaks ties: within the
-	// retrieved passages the topic word itself is common.
 	n := float64(len(cands))
 	weight := map[string]float64{}
+	total := 0.0
 	for t := range terms {
 		df := 0
 		for _, st := range sentTerms {
@@ -129,20 +162,50 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 				df++
 			}
 		}
-		if df > 0 {
-			weight[t] = math.Log((n + 1) / float64(df))
-		}
+		// Terms no sentence has still count in the total: a sentence
+		// that covers the rest covers only part of the question.
+		weight[t] = math.Log(1 + (n+1)/float64(df+1))
+		total += weight[t]
 	}
+	pairs := termPairs(question, terms)
+	soft := softScores(question, cands)
 	sameLang := false
 	for i := range cands {
+		c := &cands[i]
+		covered := 0.0
+		// A sentence that begins with a pronoun ("It was designed by")
+		// is about what the sentence before it named, and every sentence
+		// is about its section's heading: it counts their terms at a
+		// discount.
+		prev := -1
+		if i > 0 && cands[i-1].source == c.source && cands[i-1].pos == c.pos-1 && startsWithPronoun(c.text) {
+			prev = i - 1
+		}
 		for t, w := range weight {
-			if sentTerms[i][t] {
-				cands[i].score += w
-				cands[i].matched++
+			switch {
+			case sentTerms[i][t]:
+				covered += w
+				c.matched++
+			case prev >= 0 && sentTerms[prev][t], heads[c.source][t]:
+				covered += inherited * w
 			}
 		}
-		if cands[i].matched > 0 && rag.DetectLang(cands[i].text) == lang {
-			cands[i].sameLang = true
+		if c.matched == 0 {
+			continue
+		}
+		c.score = covered / total
+		if soft != nil {
+			c.score += softWeight * soft[i]
+		}
+		c.score += rankBonus * math.Pow(rankDecay, float64(c.source-1))
+		if len(pairs) > 0 {
+			c.score += pairBonus * float64(adjacentPairs(sentToks[i], pairs)) / float64(len(pairs))
+		}
+		if want != cueNone && hasCue(want, c.text, qWords) || def != "" && defines(c.text, def) {
+			c.score += cueBonus
+		}
+		if rag.DetectLang(c.text) == lang {
+			c.sameLang = true
 			sameLang = true
 		}
 	}
@@ -159,34 +222,162 @@ func pick(lang, question string, passages []rag.Passage, max int) []quote {
 	}
 	sort.SliceStable(cands, func(a, b int) bool {
 		x, y := cands[a], cands[b]
-		if x.matched != y.matched {
-			return x.matched > y.matched
+		if x.score != y.score {
+			return x.score > y.score
 		}
 		if x.source != y.source {
 			return x.source < y.source
 		}
-		return x.score > y.score
+		return x.pos < y.pos
 	})
 	var out []quote
 	seen := map[string]bool{}
 	for _, c := range cands {
-		if len(out) == max || c.matched == 0 || 2*c.matched < cands[0].matched {
+		if len(out) == max || c.matched == 0 || c.score < keepShare*cands[0].score {
 			break
 		}
-		key := strings.Join(tokenize.Tokens(c.text), " ")
-		if seen[key] {
+		if seen[c.key] {
 			continue
 		}
-		seen[key] = true
+		seen[c.key] = true
 		out = append(out, c)
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if out[a].source != out[b].source {
-			return out[a].source < out[b].source
+	// Keep each source's quotes together (one paragraph each), sources in
+	// the order of their best quote: the best sentence stays first.
+	rank := map[int]int{}
+	for i, c := range out {
+		if _, ok := rank[c.source]; !ok {
+			rank[c.source] = i
 		}
-		return out[a].pos < out[b].pos
-	})
+	}
+	sort.SliceStable(out, func(a, b int) bool { return rank[out[a].source] < rank[out[b].source] })
 	return out
+}
+
+// Scoring weights (tuned on half of en_squad11_dev's articles; see
+// eval/doc.go). Coverage of the question's weight is in [0, 1].
+const (
+	rankBonus  = 0.1  // for a sentence of the first passage ...
+	rankDecay  = 0.5  // ... times this for each later one
+	pairBonus  = 0.15 // for having all the question's adjacent term pairs
+	cueBonus   = 0.15 // for holding what the question asks for
+	keepShare  = 0.5  // quote sentences scoring at least this share of the best
+	softWeight = 0.3  // for the question's weight covered by similar words
+	softMin    = 0.4  // word similarity below which words count as unlike
+	inherited  = 0.7  // for a term a pronoun sentence's predecessor has
+)
+
+// headingTerms returns the terms of the nearest heading of a chunk's
+// heading path ("Runs > Resuming after a dropped connection").
+func headingTerms(path string) map[string]bool {
+	if path == "" {
+		return nil
+	}
+	if i := strings.LastIndex(path, " > "); i >= 0 {
+		path = path[i+3:]
+	}
+	set := map[string]bool{}
+	for _, t := range tokenize.Tokens(path) {
+		set[t] = true
+	}
+	return set
+}
+
+// aboutTheText reports sentences that describe the page they are on ("This
+// page explains how runs behave"): they match many questions and answer
+// none.
+func aboutTheText(s string) bool {
+	l := strings.ToLower(s)
+	for _, p := range []string{"this page ", "this document ", "this guide ", "this section ", "이 문서는 ", "이 페이지는 ", "이 글은 ", "이 절은 "} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsWithPronoun reports whether s begins with a pronoun that refers
+// back ("It", "They", "This", "그는", "이것은").
+func startsWithPronoun(s string) bool {
+	w, _, _ := strings.Cut(s, " ")
+	switch strings.ToLower(strings.TrimRight(w, ",")) {
+	case "it", "its", "he", "his", "she", "her", "they", "their", "this", "these", "those", "that":
+		return true
+	}
+	for _, p := range []string{"그는", "그녀는", "그들은", "이것은", "그것은", "이는", "그의", "이들은"} {
+		if w == p {
+			return true
+		}
+	}
+	return false
+}
+
+// softScores returns, for each candidate, the share of the question's
+// weight its words cover by word-vector similarity (package softmatch;
+// English only, the same GloVe table the retriever uses), or nil when the
+// table is unavailable or the question has no word in it.
+func softScores(question string, cands []quote) []float64 {
+	table, err := wordvec.Default()
+	if err != nil {
+		return nil
+	}
+	ids := make([][]int32, len(cands))
+	for i, c := range cands {
+		ids[i] = softmatch.WordIDs(table, c.text)
+	}
+	idf := softmatch.CandidateIDF(table, ids)
+	q := softmatch.NewQuery(table, question, float32(softMin), idf)
+	if q.Empty() {
+		return nil
+	}
+	full := q.Score(softmatch.WordIDs(table, question))
+	if full <= 0 {
+		return nil
+	}
+	out := make([]float64, len(cands))
+	for i := range cands {
+		out[i] = q.Score(ids[i]) / full
+	}
+	return out
+}
+
+// termPair is two content terms that follow each other in a question.
+type termPair [2]string
+
+// termPairs returns the pairs of content terms that follow each other in
+// the question (stopwords between them skipped).
+func termPairs(question string, terms map[string]bool) map[termPair]bool {
+	pairs := map[termPair]bool{}
+	prev := ""
+	for _, t := range tokenize.Tokens(question) {
+		if !terms[t] {
+			continue
+		}
+		if prev != "" && prev != t {
+			pairs[termPair{prev, t}] = true
+		}
+		prev = t
+	}
+	return pairs
+}
+
+// adjacentPairs counts the pairs that occur in toks within three tokens
+// of each other, in either order.
+func adjacentPairs(toks []string, pairs map[termPair]bool) int {
+	var found map[termPair]bool
+	for i, a := range toks {
+		for j := i + 1; j < len(toks) && j <= i+3; j++ {
+			for _, k := range [2]termPair{{a, toks[j]}, {toks[j], a}} {
+				if pairs[k] && !found[k] {
+					if found == nil {
+						found = map[termPair]bool{}
+					}
+					found[k] = true
+				}
+			}
+		}
+	}
+	return len(found)
 }
 
 // queryTerms are the question's content terms: its tokens without English
@@ -204,11 +395,13 @@ func queryTerms(question string) map[string]bool {
 }
 
 // questionFiller holds the (stemmed) English verbs and nouns questions are
-// phrased with, which match sentences on any topic.
+// phrased with, which match sentences on any topic ("why was it chosen"
+// asks for a reason, not for the word).
 var questionFiller = func() map[string]bool {
 	m := map[string]bool{}
 	for _, t := range tokenize.Tokens(`use used using work works make get set need want explain tell
-		mean means way ways thing things happen know show describe possible please`) {
+		mean means way ways thing things happen know show describe possible please
+		choose chosen pick picked reason reasons`) {
 		m[t] = true
 	}
 	return m

@@ -2,7 +2,9 @@ package offline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +55,7 @@ func TestExtractive(t *testing.T) {
 		{
 			name: "korean by detection", lang: "", question: "브라우저가 다시 연결하나요?",
 			passages: []rag.Passage{koDoc},
-			want:     koHead + "SSE는 서버가 HTTP 응답 하나로 브라우저에 이벤트를 보내는 방식입니다. [1] 연결이 끊기면 브라우저가 다시 연결합니다. [1]",
+			want:     koHead + "연결이 끊기면 브라우저가 다시 연결합니다. [1]",
 		},
 		{
 			name: "one paragraph per source", lang: "en", question: "flag twin browser push",
@@ -63,9 +65,9 @@ func TestExtractive(t *testing.T) {
 				"Every flag has a RAGCHAT_ environment twin, for example RAGCHAT_ADDR. [2]",
 		},
 		{
-			name: "reading order, not score order", lang: "en", question: "alpha beta gamma",
+			name: "best sentence first", lang: "en", question: "alpha beta gamma",
 			passages: []rag.Passage{passage("Alpha beta. Gamma delta beta alpha.")},
-			want:     enHead + "Alpha beta. [1] Gamma delta beta alpha. [1]",
+			want:     enHead + "Gamma delta beta alpha. [1] Alpha beta. [1]",
 		},
 		{
 			name: "the best sentence first when only one fits", lang: "en", question: "alpha beta gamma", max: 1,
@@ -90,7 +92,7 @@ func TestExtractive(t *testing.T) {
 		{
 			name: "a matching sentence in the question's language wins", lang: "ko", question: "SSE 재연결",
 			passages: []rag.Passage{sseDoc, koDoc},
-			want:     koHead + "SSE는 서버가 HTTP 응답 하나로 브라우저에 이벤트를 보내는 방식입니다. [2] 연결이 끊기면 브라우저가 다시 연결합니다. [2]",
+			want:     koHead + "연결이 끊기면 브라우저가 다시 연결합니다. [2] SSE는 서버가 HTTP 응답 하나로 브라우저에 이벤트를 보내는 방식입니다. [2]",
 		},
 		{name: "nothing relevant", lang: "en", question: "What is the capital of France?", passages: []rag.Passage{sseDoc}, want: enNone},
 		{name: "nothing relevant in korean", lang: "ko", question: "프랑스의 수도는 어디인가요?", passages: []rag.Passage{koDoc}, want: koNone},
@@ -182,6 +184,17 @@ func TestSentences(t *testing.T) {
 		{"quotes stay", `He said "stop." Then left.`, []string{`He said "stop."`, "Then left."}},
 		{"korean", "SSE는 표준입니다. 브라우저가 지원합니다。끝", []string{"SSE는 표준입니다.", "브라우저가 지원합니다。", "끝"}},
 		{"punctuation only", "... --- !!", nil},
+		{"ellipsis inside quotes and brackets", `상태 문구의 언어를 고릅니다("문서 검색 중...", "답변 생성 중..."). 다음 문장입니다.`,
+			[]string{`상태 문구의 언어를 고릅니다("문서 검색 중...", "답변 생성 중...").`, "다음 문장입니다."}},
+		{"brackets", "It retries (at most twice. Then it stops) quietly. Next.", []string{"It retries (at most twice. Then it stops) quietly.", "Next."}},
+		{"code span", "Run `make test. Then` first. Then go.", []string{"Run `make test. Then` first.", "Then go."}},
+		{"dotted abbreviation", "He joined the U.S. Senate in 1990. In the U.S. The next year he left.",
+			[]string{"He joined the U.S. Senate in 1990.", "In the U.S.", "The next year he left."}},
+		{"lower case goes on after an ellipsis", "Wait... and then go. Next.", []string{"Wait... and then go.", "Next."}},
+		{"a lower-case name starts a sentence", "It is the classic one. ragchat uses it.", []string{"It is the classic one.", "ragchat uses it."}},
+		{"titles and initials", "Dr. Smith met Samuel K. Cohn, Jr. in May. Later.", []string{"Dr. Smith met Samuel K. Cohn, Jr. in May.", "Later."}},
+		{"stops together", "Really?! Yes.", []string{"Really?!", "Yes."}},
+		{"unclosed quote", `He said "stop. Then left. Fine.`, []string{`He said "stop.`, "Then left.", "Fine."}},
 		{"long", strings.Repeat("가", 400), []string{strings.Repeat("가", maxQuoteRunes) + "…"}},
 	}
 	for _, tt := range tests {
@@ -248,5 +261,37 @@ func BenchmarkExtractive(b *testing.B) {
 		if _, err := e.Generate(context.Background(), req, func(string) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestFirstSentence checks, on the cases in testdata/first_sentence.json,
+// that the answer's first quoted sentence is the one that answers the
+// question. The expected sentences were chosen by reading the passages,
+// not copied from the output, so there is no -update for this file.
+func TestFirstSentence(t *testing.T) {
+	b, err := os.ReadFile("testdata/first_sentence.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name     string   `json:"name"`
+		Question string   `json:"question"`
+		Passages []string `json:"passages"`
+		First    string   `json:"first"`
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			var ps []rag.Passage
+			for _, p := range c.Passages {
+				ps = append(ps, passage(p))
+			}
+			got := NewExtractive().Sentences(rag.GenerateRequest{Question: c.Question, Passages: ps})
+			if len(got) == 0 || got[0] != c.First {
+				t.Errorf("question %q: quoted\n%q\nwant first %q", c.Question, got, c.First)
+			}
+		})
 	}
 }

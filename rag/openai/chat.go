@@ -31,8 +31,9 @@ const opChat = "openai: chat stream"
 
 // Generate streams the answer to req.Prompt, calling token with each
 // content delta. Transient failures are retried only while no token has
-// been emitted, so a retry never repeats text. A stream that ends without a
-// finish reason is an ErrUpstream error, not a short answer.
+// been emitted, so a retry never repeats text. A stream that breaks off or
+// ends without a finish reason is an ErrInterrupted error, not a short
+// answer.
 func (g *Generator) Generate(ctx context.Context, req rag.GenerateRequest, token func(string) error) (rag.Generation, error) {
 	if len(req.Prompt) == 0 {
 		return rag.Generation{}, fmt.Errorf("%s: %w: empty prompt", opChat, rag.ErrInvalid)
@@ -90,7 +91,9 @@ func (g *Generator) stream(parent context.Context, creq goopenai.ChatCompletionR
 		resp, err := st.Recv()
 		if errors.Is(err, io.EOF) && ctx.Err() == nil {
 			if gen.FinishReason == "" {
-				return gen, emitted, fmt.Errorf("%s: %w: the stream ended without a finish reason (truncated answer)", opChat, rag.ErrUpstream)
+				// The body ended cleanly, yet the model never finished:
+				// a proxy or server cut the answer short.
+				return gen, emitted, fmt.Errorf("%s: %w: the stream ended without a finish reason (truncated answer)", opChat, rag.ErrInterrupted)
 			}
 			return gen, emitted, nil
 		}

@@ -45,6 +45,8 @@ func kindOf(err error) string {
 		return "timeout"
 	case errors.Is(err, rag.ErrUnavailable):
 		return "unavailable"
+	case errors.Is(err, rag.ErrInterrupted):
+		return "interrupted"
 	case errors.Is(err, rag.ErrUpstream):
 		return "upstream"
 	case errors.Is(err, rag.ErrInvalid):
@@ -79,8 +81,8 @@ func TestGenerate(t *testing.T) {
 		{name: "503 then success", scripts: []fakellm.Script{{FailStatus: 503}, {FailStatus: 429}, {Tokens: []string{"ok"}}}, wantText: "ok", wantCalls: 3, finish: "stop"},
 		{name: "error mid-stream not retried", scripts: []fakellm.Script{{Tokens: []string{"a", "b", "c"}, Break: fakellm.BreakError, BreakAfter: 2, FailMessage: "overloaded"}}, wantText: "ab", wantKind: "upstream", wantCalls: 1, wantMsg: "overloaded"},
 		{name: "error before first token", scripts: []fakellm.Script{{Break: fakellm.BreakError}}, wantKind: "upstream", wantCalls: 1},
-		{name: "truncated", scripts: []fakellm.Script{{Tokens: []string{"a", "b"}, Break: fakellm.BreakTruncate, BreakAfter: 1}}, wantText: "a", wantKind: "upstream", wantCalls: 1, wantMsg: "truncated"},
-		{name: "truncated before first token", scripts: []fakellm.Script{{Break: fakellm.BreakTruncate}}, wantKind: "upstream", wantCalls: 1, wantMsg: "truncated"},
+		{name: "truncated", scripts: []fakellm.Script{{Tokens: []string{"a", "b"}, Break: fakellm.BreakTruncate, BreakAfter: 1}}, wantText: "a", wantKind: "interrupted", wantCalls: 1, wantMsg: "truncated"},
+		{name: "truncated before first token retried", scripts: []fakellm.Script{{Break: fakellm.BreakTruncate}}, wantKind: "interrupted", wantCalls: 3, wantMsg: "truncated"},
 		{name: "no [DONE] after finish", scripts: []fakellm.Script{{Tokens: []string{"a"}, End: fakellm.BreakTruncate}}, wantText: "a", wantCalls: 1, finish: "stop"},
 		{name: "hang after finish", scripts: []fakellm.Script{{Tokens: []string{"a"}, End: fakellm.BreakHang}}, cfg: func(c *Config) { c.IdleTimeout = 20 * time.Millisecond }, wantText: "a", wantCalls: 1, finish: "stop"},
 		{name: "idle timeout", scripts: []fakellm.Script{{Tokens: []string{"a", "b"}, Break: fakellm.BreakHang, BreakAfter: 1}}, cfg: func(c *Config) { c.IdleTimeout = 20 * time.Millisecond }, wantText: "a", wantKind: "timeout", wantCalls: 1, wantMsg: "idle"},

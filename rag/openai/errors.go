@@ -2,6 +2,7 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,7 @@ func (c Config) classify(op string, parent, ctx context.Context, err error, star
 
 	var apiErr *goopenai.APIError
 	var reqErr *goopenai.RequestError
+	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &apiErr) && apiErr.HTTPStatusCode > 0:
 		return c.statusError(op, apiErr.HTTPStatusCode, apiErr.Message)
@@ -57,12 +59,14 @@ func (c Config) classify(op string, parent, ctx context.Context, err error, star
 		return fmt.Errorf("%s: %w: the model reported an error mid-stream: %s", op, rag.ErrUpstream, c.clean(apiErr.Message))
 	case errors.Is(err, context.DeadlineExceeded), isNetTimeout(err):
 		return fmt.Errorf("%s: %w: %s", op, rag.ErrTimeout, c.clean(err.Error()))
+	case errors.As(err, &syntaxErr):
+		return fmt.Errorf("%s: %w: the model server sent a stream line that is not JSON: %s", op, rag.ErrUpstream, c.clean(err.Error()))
 	case errors.Is(err, goopenai.ErrTooManyEmptyStreamMessages):
 		return fmt.Errorf("%s: %w: too many empty stream messages", op, rag.ErrUpstream)
 	case !started && isUnreachable(err):
 		return fmt.Errorf("%s: %w: cannot reach %s: %s", op, rag.ErrUnavailable, c.BaseURL, c.clean(err.Error()))
 	case started && (errors.Is(err, io.ErrUnexpectedEOF) || isUnreachable(err)):
-		return fmt.Errorf("%s: %w: the stream broke off: %s", op, rag.ErrUpstream, c.clean(err.Error()))
+		return fmt.Errorf("%s: %w: the stream broke off: %s", op, rag.ErrInterrupted, c.clean(err.Error()))
 	}
 	return fmt.Errorf("%s: %w: %s", op, rag.ErrUpstream, c.clean(err.Error()))
 }
@@ -78,6 +82,11 @@ func (c Config) statusError(op string, status int, msg string) error {
 		kind, what = rag.ErrUnavailable, "the model server is rate limiting (HTTP 429)"
 	case http.StatusServiceUnavailable:
 		kind, what = rag.ErrUnavailable, "the model server is unavailable (HTTP 503)"
+	case http.StatusBadGateway:
+		// A gateway in front of the model server could not reach it.
+		kind, what = rag.ErrUnavailable, "a gateway could not reach the model server (HTTP 502)"
+	case http.StatusRequestEntityTooLarge:
+		what = "the model server refused the request as too large (HTTP 413); lower --prompt-budget"
 	case http.StatusRequestTimeout, http.StatusGatewayTimeout:
 		kind, what = rag.ErrTimeout, fmt.Sprintf("the model server timed out (HTTP %d)", status)
 	case http.StatusNotFound:
@@ -101,10 +110,11 @@ func (e *statusErr) Error() string { return e.op + ": " + e.kind.Error() + ": " 
 func (e *statusErr) Unwrap() error { return e.kind }
 
 // transient reports whether a failure before the first token is worth
-// retrying: unreachable or overloaded servers, and plain 500/502 answers.
-// Timeouts are not retried: the wait already spent the time budget.
+// retrying: unreachable or overloaded servers, streams that broke off
+// before their first token, and plain 500/502 answers. Timeouts are not
+// retried: the wait already spent the time budget.
 func transient(err error) bool {
-	if errors.Is(err, rag.ErrUnavailable) {
+	if errors.Is(err, rag.ErrUnavailable) || errors.Is(err, rag.ErrInterrupted) {
 		return true
 	}
 	var se *statusErr
