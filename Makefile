@@ -58,6 +58,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSentences -fuzztime 30s ./rag/offline/
 	$(GO) test -run '^$$' -fuzz FuzzExtractive -fuzztime 30s ./rag/offline/
 	$(GO) test -run '^$$' -fuzz FuzzQuestionCues -fuzztime 30s ./rag/offline/
+	$(GO) test -run '^$$' -fuzz FuzzPDF -fuzztime 30s ./extract/
+	$(GO) test -run '^$$' -fuzz FuzzHTML -fuzztime 30s ./extract/
 
 # The OpenAPI documents through the checkers integrators use: Redocly CLI
 # lint and swagger-parser validation (pinned in openapi/check's lock file;

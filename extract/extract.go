@@ -4,13 +4,20 @@
 // lines (so the chunker still splits on them), and the text layer of PDF
 // files.
 //
+// An Extractor runs each extraction under Limits (pages, characters,
+// decoded PDF bytes, a time budget that really stops the work), so that a
+// crafted file gets a clear refusal instead of pinning a core or filling
+// memory; see pdf.go for how the PDF reader is kept on a leash.
+//
 // Errors are classified with the rag error kinds: an unsupported type is
 // rag.ErrUnsupported, a file that cannot be read or holds no text is a
-// rag.ErrInvalid field error for "file". Their messages are safe to show.
+// rag.ErrInvalid field error for "file", a file over a limit is a
+// rag.ErrTooLarge one. Their messages are safe to show.
 package extract
 
 import (
 	"bytes"
+	"context"
 	"mime"
 	"net/http"
 	"path/filepath"
@@ -105,27 +112,10 @@ func Unsupported(what string) error {
 		Message: "has an unsupported type (" + what + "); supported: " + Supported}
 }
 
-// File extracts the text of a file named name (only its extension is used)
-// with the declared content type (may be empty).
+// File extracts the text of a file under the default Limits (see
+// Extractor.File).
 func File(name, declared string, data []byte) (Result, error) {
-	t, err := TypeOf(name, declared, data)
-	if err != nil {
-		return Result{}, err
-	}
-	var r Result
-	switch t {
-	case HTMLType:
-		r, err = HTML(data, declared)
-	case PDFType:
-		r, err = PDF(data)
-	default:
-		r, err = Plain(data)
-		r.ContentType = t
-	}
-	if err != nil {
-		return Result{}, err
-	}
-	return r, nil
+	return New(Limits{}).File(context.Background(), name, declared, data)
 }
 
 // Plain checks and returns Markdown or plain text.

@@ -1,9 +1,13 @@
 package extract
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"ragchat/internal/hostile"
 )
 
 func TestHTMLDropsNonContent(t *testing.T) {
@@ -37,6 +41,9 @@ func FuzzHTML(f *testing.F) {
 		"<table><td>1<td>2<tr><td>3",
 		"\xff\xfe<\x00p>",
 		"<meta charset=iso-8859-1><p>caf\xe9</p>",
+		strings.Repeat("<div>", 5000) + "deep" + strings.Repeat("</div>", 10),
+		"<p>unclosed <!-- comment " + strings.Repeat("x", 1000),
+		"<table>" + strings.Repeat("<tr><td><table>", 300) + "cell",
 	} {
 		f.Add([]byte(s))
 	}
@@ -60,11 +67,25 @@ func FuzzHTML(f *testing.F) {
 	})
 }
 
+// FuzzPDF starts from the crafted files of issue 16 (small versions) and
+// runs each input under a time budget: an input may be refused, but must
+// neither panic nor outlive the budget.
 func FuzzPDF(f *testing.F) {
 	f.Add(writePDF("t", []string{"hello"}))
 	f.Add([]byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF"))
+	for _, seed := range [][]byte{
+		hostile.SelfKidPDF(), hostile.ParentCyclePDF(), hostile.DeepTreePDF(70), hostile.SharedStreamPDF(3, 500),
+		hostile.ManyPagesPDF(5), hostile.FlateBombPDF(64 << 10), hostile.PrevCyclePDF(),
+	} {
+		f.Add(seed)
+	}
+	x := New(Limits{MaxPages: 50, MaxChars: 20_000, MaxStreamBytes: 32 << 10, Timeout: 2 * time.Second})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := PDF(data) // must not panic or hang
+		start := time.Now()
+		got, err := x.File(context.Background(), "f.pdf", PDFType, data)
+		if d := time.Since(start); d > 4*time.Second {
+			t.Errorf("took %s, over twice the budget", d)
+		}
 		if err == nil && (got.Text == "" || !utf8.ValidString(got.Text)) {
 			t.Errorf("text %q is empty or not UTF-8", got.Text)
 		}
