@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -27,7 +28,15 @@ type Ingester struct {
 	Embedder  Embedder
 	Chunking  ChunkOptions
 	MaxTitle  int // runes; default 500
+	MaxChars  int // characters of text per document; default 2,000,000
+	MaxChunks int // chunks per document; default 20,000
 }
+
+// Default per-document caps of an Ingester.
+const (
+	DefaultMaxChars  = 2_000_000
+	DefaultMaxChunks = 20_000
+)
 
 // Add ingests one document. created is false when the same text was
 // already stored (nothing changes then). Nothing is left half-ingested: a
@@ -41,6 +50,17 @@ func (in *Ingester) Add(ctx context.Context, doc Document) (saved Document, crea
 	}
 	if !utf8.ValidString(doc.Text) {
 		return Document{}, false, Invalid("text", "is not valid UTF-8 text")
+	}
+	maxChars := in.MaxChars
+	if maxChars <= 0 {
+		maxChars = DefaultMaxChars
+	}
+	if len(doc.Text) > maxChars && utf8.RuneCountInString(doc.Text) > maxChars {
+		return Document{}, false, &FieldError{Field: "text", Kind: ErrTooLarge,
+			Message: fmt.Sprintf("is longer than %d characters (the limit per document, --max-document-chars)", maxChars)}
+	}
+	if err := checkURL(doc.URL); err != nil {
+		return Document{}, false, err
 	}
 	if doc.Title == "" {
 		doc.Title = titleOf(doc.Text, doc.Source)
@@ -62,6 +82,14 @@ func (in *Ingester) Add(ctx context.Context, doc Document) (saved Document, crea
 	}
 
 	sections := SplitText(doc.Text, in.Chunking)
+	maxChunks := in.MaxChunks
+	if maxChunks <= 0 {
+		maxChunks = DefaultMaxChunks
+	}
+	if len(sections) > maxChunks {
+		return Document{}, false, &FieldError{Field: "text", Kind: ErrTooLarge,
+			Message: fmt.Sprintf("makes %d chunks, more than %d (the limit per document, --max-document-chunks)", len(sections), maxChunks)}
+	}
 	chunks := make([]Chunk, len(sections))
 	texts := make([]string, len(sections))
 	for i, s := range sections {
@@ -105,6 +133,20 @@ func (in *Ingester) Delete(ctx context.Context, id string) error {
 	}
 	if err := in.Index.Delete(ctx, id); err != nil {
 		return fmt.Errorf("delete document %s from the index: %w", id, err)
+	}
+	return nil
+}
+
+// checkURL accepts an empty link or an absolute http(s) URL: the link is
+// shown with citations and opened by browsers, so javascript:, data: and
+// the like are refused.
+func checkURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Invalid("url", "must be an absolute http:// or https:// URL")
 	}
 	return nil
 }
