@@ -44,20 +44,36 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // body application/x-www-form-urlencoded, which the API would refuse with
 // 415. A body so labelled that starts with '{' is JSON in all but name, so
 // it is relabelled; a real form body still gets the 415 naming the type.
+//
+// The body is looked at only when the handler first reads it (Huma reads
+// the body before it looks at Content-Type): reading it here, before
+// Huma sets its body read deadline, let net/http start its background
+// read of the connection early, which that deadline then broke 5 s later,
+// cancelling the request (a 500 "context canceled" on slow answers).
 func AcceptCurlJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.Body != nil && r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
-			br := bufio.NewReader(r.Body)
-			if b, err := br.Peek(1); err == nil && b[0] == '{' {
-				r.Header.Set("Content-Type", "application/json")
-			}
-			r.Body = readCloser{br, r.Body}
+			r.Body = &relabel{header: r.Header, br: bufio.NewReader(r.Body), Closer: r.Body}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-type readCloser struct {
-	io.Reader
+// relabel peeks at the body on its first read and marks it JSON when it
+// starts with '{'.
+type relabel struct {
+	header http.Header
+	br     *bufio.Reader
+	peeked bool
 	io.Closer
+}
+
+func (r *relabel) Read(p []byte) (int, error) {
+	if !r.peeked {
+		r.peeked = true
+		if b, err := r.br.Peek(1); err == nil && b[0] == '{' {
+			r.header.Set("Content-Type", "application/json")
+		}
+	}
+	return r.br.Read(p)
 }
