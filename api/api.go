@@ -15,6 +15,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/swaggest/swgui/v5emb"
 
+	"ragchat/extract"
 	"ragchat/rag"
 )
 
@@ -63,6 +64,13 @@ type Deps struct {
 	// (which take their connections over from net/http), so that clients
 	// can reuse them; without it they close.
 	Conns Conns
+	// Extract reads uploaded files; nil: extract.New with default limits.
+	Extract Extractor
+}
+
+// Extractor turns an uploaded file into text (extract.Extractor).
+type Extractor interface {
+	File(ctx context.Context, name, declared string, data []byte) (extract.Result, error)
 }
 
 // Config sets the API's limits and defaults.
@@ -74,6 +82,11 @@ type Config struct {
 	MaxBodyBytes    int64         // JSON request bodies; default 1 MiB
 	MaxUploadBytes  int64         // document uploads; default 20 MiB
 	LogQuestions    bool          // log question text (off by default: it is user data)
+	// UploadReadTimeout bounds reading an upload's body; default 60s.
+	UploadReadTimeout time.Duration
+	// MaxConcurrentUploads is how many uploads are read and ingested at
+	// once; more get 503 with Retry-After. Default 4.
+	MaxConcurrentUploads int
 }
 
 func (c *Config) setDefaults() {
@@ -95,12 +108,19 @@ func (c *Config) setDefaults() {
 	if c.MaxUploadBytes <= 0 {
 		c.MaxUploadBytes = 20 << 20
 	}
+	if c.UploadReadTimeout <= 0 {
+		c.UploadReadTimeout = 60 * time.Second
+	}
+	if c.MaxConcurrentUploads <= 0 {
+		c.MaxConcurrentUploads = 4
+	}
 }
 
 type server struct {
-	deps Deps
-	cfg  Config
-	log  *slog.Logger
+	deps    Deps
+	cfg     Config
+	log     *slog.Logger
+	uploads chan struct{} // one token per upload in progress
 }
 
 // New registers the API, its OpenAPI documents (/openapi.json, .yaml and
@@ -122,7 +142,11 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) huma.API {
 	hc.CreateHooks = nil
 	humaAPI := humago.New(mux, hc)
 
-	s := &server{deps: deps, cfg: cfg, log: deps.Logger}
+	if deps.Extract == nil {
+		deps.Extract = extract.New(extract.Limits{})
+	}
+	limitProblems()
+	s := &server{deps: deps, cfg: cfg, log: deps.Logger, uploads: make(chan struct{}, cfg.MaxConcurrentUploads)}
 	s.registerChat(humaAPI)
 	s.registerRuns(humaAPI)
 	s.registerConversations(humaAPI)

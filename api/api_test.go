@@ -239,6 +239,7 @@ type problem struct {
 	Errors []struct {
 		Message  string `json:"message"`
 		Location string `json:"location"`
+		Value    any    `json:"value"`
 	} `json:"errors"`
 }
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -80,12 +82,14 @@ func (s *server) registerDocuments(api huma.API) {
 		Method:        http.MethodPost,
 		Path:          "/api/v1/documents/upload",
 		Summary:       "Add a document from a file",
-		Description:   "multipart/form-data with a `file` part: " + extract.Supported + ". The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit, 415 for other types, 422 when the file has no text or cannot be read (a corrupt PDF).",
+		Description:   "multipart/form-data with a `file` part: " + extract.Supported + ". The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once.",
 		Tags:          []string{"documents"},
 		DefaultStatus: http.StatusCreated,
 		MaxBodyBytes:  s.cfg.MaxUploadBytes,
-		Middlewares:   huma.Middlewares{s.limitUpload(api)},
-		Errors:        []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+		// The body is read, under UploadReadTimeout, by limitUpload.
+		BodyReadTimeout: -1,
+		Middlewares:     huma.Middlewares{s.limitUpload(api)},
+		Errors:          []int{http.StatusBadRequest, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *UploadDocumentInput) (*DocumentOutput, error) {
 		form := in.RawBody.Data()
 		f := form.File
@@ -97,7 +101,7 @@ func (s *server) registerDocuments(api huma.API) {
 		if err != nil {
 			return nil, s.problem(ctx, fmt.Errorf("upload: read file: %w", err), "")
 		}
-		res, err := extract.File(f.Filename, declaredType(in.RawBody.Form.File["file"]), data)
+		res, err := s.deps.Extract.File(ctx, f.Filename, declaredType(in.RawBody.Form.File["file"]), data)
 		if err != nil {
 			return nil, s.problem(ctx, err, "body.")
 		}
@@ -179,31 +183,50 @@ func wireDocument(d rag.Document) v1.Document {
 	}
 }
 
-// limitUpload enforces the upload limit before huma parses the form (it
+// limitUpload enforces the upload limits before huma parses the form (it
 // applies MaxBodyBytes only to bodies it reads itself, and would otherwise
-// spool any size to disk): a declared Content-Length over the limit is
-// refused at once, and a body that turns out longer while the form is
-// parsed here ends in the same 413.
+// spool any size to disk): at most MaxConcurrentUploads at once (503 with
+// Retry-After beyond), a declared Content-Length over the limit refused at
+// once, a body that turns out longer ending in the same 413, and a read
+// deadline set before the form is read, so that a slow body ends in 408
+// instead of holding a connection and a temporary file.
 func (s *server) limitUpload(api huma.API) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		r, w := humago.Unwrap(ctx)
+		select {
+		case s.uploads <- struct{}{}:
+			defer func() { <-s.uploads }()
+		default:
+			ctx.SetHeader("Retry-After", "5")
+			huma.WriteErr(api, ctx, http.StatusServiceUnavailable, fmt.Sprintf("the server is already reading %d uploads; try again shortly", cap(s.uploads)))
+			return
+		}
 		limit := s.cfg.MaxUploadBytes + 64<<10 // room for the form's own framing
 		if r.ContentLength > limit {
 			writeTooLarge(api, ctx, s.cfg.MaxUploadBytes)
 			return
 		}
+		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.UploadReadTimeout)); err != nil {
+			s.log.WarnContext(r.Context(), "upload: cannot set the read deadline", "err", err)
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
+		err := r.ParseMultipartForm(1 << 20)
+		if r.MultipartForm != nil {
+			defer r.MultipartForm.RemoveAll()
+		}
+		if err != nil {
 			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
+			var ne net.Error
+			switch {
+			case errors.As(err, &mbe):
 				writeTooLarge(api, ctx, s.cfg.MaxUploadBytes)
-				return
-			}
-			if errors.Is(err, http.ErrNotMultipart) {
+			case errors.As(err, &ne) && ne.Timeout():
+				huma.WriteErr(api, ctx, http.StatusRequestTimeout, fmt.Sprintf("the upload was not received within %s", s.cfg.UploadReadTimeout))
+			case errors.Is(err, http.ErrNotMultipart):
 				huma.WriteErr(api, ctx, http.StatusUnsupportedMediaType, "send multipart/form-data with a file part (JSON text goes to POST /api/v1/documents)")
-				return
+			default:
+				huma.WriteErr(api, ctx, http.StatusBadRequest, "cannot read the multipart form: "+err.Error())
 			}
-			huma.WriteErr(api, ctx, http.StatusBadRequest, "cannot read the multipart form: "+err.Error())
 			return
 		}
 		// huma would fail an empty part while sniffing its type, with a

@@ -40,6 +40,12 @@ func (d docService) ListDocuments(ctx context.Context, cursor string, limit int)
 
 func newDocServer(t *testing.T, cfg api.Config) (string, *embedded.Store) {
 	t.Helper()
+	return newDocServerWith(t, cfg, api.Deps{})
+}
+
+// newDocServerWith is newDocServer with deps' Extract set.
+func newDocServerWith(t *testing.T, cfg api.Config, deps api.Deps) (string, *embedded.Store) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := store.Open(ctx, filepath.Join(dir, "test.db"))
@@ -57,7 +63,8 @@ func newDocServer(t *testing.T, cfg api.Config) (string, *embedded.Store) {
 	t.Cleanup(func() { ix.Close() })
 	in := &rag.Ingester{Documents: db.DocumentStore(), Index: ix, Embedder: offline.NewHashEmbedder(0)}
 	mux := http.NewServeMux()
-	api.New(mux, api.Deps{Documents: docService{in, db}}, cfg)
+	deps.Documents = docService{in, db}
+	api.New(mux, deps, cfg)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL, ix

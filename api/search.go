@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -26,11 +27,14 @@ func (s *server) registerSearch(api huma.API) {
 		Method:       http.MethodPost,
 		Path:         "/api/v1/search",
 		Summary:      "Retrieve passages only (debugging, evaluation)",
-		Description:  "Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.",
+		Description:  "Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.",
 		Tags:         []string{"search"},
 		MaxBodyBytes: s.cfg.MaxBodyBytes,
 		Errors:       []int{http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
 	}, func(ctx context.Context, in *SearchInput) (*SearchOutput, error) {
+		if utf8.RuneCountInString(in.Body.Query) > s.cfg.MaxMessageChars {
+			return nil, s.problem(ctx, rag.Invalid("query", "is longer than %d characters", s.cfg.MaxMessageChars), "body.")
+		}
 		k := in.Body.K
 		if k == 0 {
 			k = 5
