@@ -59,7 +59,7 @@ func ingestCmd(ctx context.Context, args []string, getenv func(string) string, s
 		data.Close()
 		return errors.New("ingest: name at least one file or folder")
 	}
-	ingestErr := ingestPaths(ctx, data.ingester, paths, stdout, stderr)
+	ingestErr := ingestPaths(ctx, data.ingester, data.extractor, paths, stdout, stderr)
 	if err := data.Close(); err != nil {
 		return errors.Join(ingestErr, fmt.Errorf("ingest: close: %w", err))
 	}
@@ -68,7 +68,7 @@ func ingestCmd(ctx context.Context, args []string, getenv func(string) string, s
 
 // ingestPaths ingests every supported file under paths, reporting progress
 // on a terminal and a summary on stdout.
-func ingestPaths(ctx context.Context, in *rag.Ingester, paths []string, stdout, stderr io.Writer) error {
+func ingestPaths(ctx context.Context, in *rag.Ingester, x *extract.Extractor, paths []string, stdout, stderr io.Writer) error {
 	var files, failed []string
 	for _, p := range paths {
 		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -100,7 +100,7 @@ func ingestPaths(ctx context.Context, in *rag.Ingester, paths []string, stdout, 
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("ingest: stopped after %d of %d files: %w", i, len(files), err)
 		}
-		doc, isNew, err := ingestFile(ctx, in, path)
+		doc, isNew, err := ingestFile(ctx, in, x, path)
 		switch {
 		case err != nil:
 			failed = append(failed, fmt.Sprintf("%s: %v", path, err))
@@ -144,7 +144,7 @@ func failedNames(failed []string) []string {
 
 // ingestFile extracts a file's text and adds it, with the file's absolute
 // path as its source (so a changed file replaces its old version).
-func ingestFile(ctx context.Context, in *rag.Ingester, path string) (rag.Document, bool, error) {
+func ingestFile(ctx context.Context, in *rag.Ingester, x *extract.Extractor, path string) (rag.Document, bool, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return rag.Document{}, false, err
@@ -156,7 +156,7 @@ func ingestFile(ctx context.Context, in *rag.Ingester, path string) (rag.Documen
 	if err != nil {
 		return rag.Document{}, false, err
 	}
-	res, err := extract.File(path, "", b)
+	res, err := x.File(ctx, path, "", b)
 	if err != nil {
 		var fe *rag.FieldError
 		if errors.As(err, &fe) && fe.Field == "file" {

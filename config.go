@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"ragchat/extract"
+	"ragchat/rag"
 )
 
 // config is the server's configuration: flags, each with a RAGCHAT_*
@@ -22,6 +25,14 @@ type config struct {
 	SampleCorpus    bool
 	MaxMessageChars int
 	MaxUploadBytes  int64
+
+	MaxPDFPages          int
+	MaxDocumentChars     int
+	MaxDocumentChunks    int
+	ExtractTimeout       time.Duration
+	UploadReadTimeout    time.Duration
+	MaxConcurrentUploads int
+
 	RunGrace        time.Duration
 	RunRetention    time.Duration
 	MaxFinishedRuns int
@@ -82,6 +93,12 @@ func (c *config) flagSet(name string, stderr io.Writer) (*flag.FlagSet, map[stri
 	integer(&c.MaxMessageChars, "max-message-chars", 4000, "longest question, in characters")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", 20<<20, "largest document upload, in bytes")
 	env["max-upload-bytes"] = envName("max-upload-bytes")
+	integer(&c.MaxPDFPages, "max-pdf-pages", extract.DefaultMaxPages, "most pages read from one PDF; a longer one is refused (413)")
+	integer(&c.MaxDocumentChars, "max-document-chars", rag.DefaultMaxChars, "most characters of text in one document (upload or JSON); more is refused (413)")
+	integer(&c.MaxDocumentChunks, "max-document-chunks", rag.DefaultMaxChunks, "most chunks one document may make; more is refused (413)")
+	dur(&c.ExtractTimeout, "extract-timeout", extract.DefaultTimeout, "time budget for reading one uploaded file's text; past it the work stops and the upload is refused (422)")
+	dur(&c.UploadReadTimeout, "upload-read-timeout", 60*time.Second, "an upload body not received within this time is refused (408)")
+	integer(&c.MaxConcurrentUploads, "max-concurrent-uploads", 4, "uploads read and ingested at once; more get 503 with Retry-After")
 	dur(&c.RunGrace, "run-grace", 60*time.Second, "a run nobody listens to for this long is cancelled")
 	dur(&c.RunRetention, "run-retention", 10*time.Minute, "how long finished runs can be resumed")
 	integer(&c.MaxFinishedRuns, "max-finished-runs", 1000, "at most this many finished runs are kept for resume")
@@ -156,6 +173,11 @@ func (c *config) databaseURL() string {
 	return filepath.Join(c.DataDir, "ragchat.db")
 }
 
+// extractLimits are the limits of reading uploaded and ingested files.
+func (c *config) extractLimits() extract.Limits {
+	return extract.Limits{MaxPages: c.MaxPDFPages, MaxChars: c.MaxDocumentChars, Timeout: c.ExtractTimeout}
+}
+
 func (c *config) validate() error {
 	switch c.Generator {
 	case "extractive", "openai":
@@ -174,6 +196,16 @@ func (c *config) validate() error {
 	}
 	if c.MaxMessageChars <= 0 {
 		return fmt.Errorf("--max-message-chars must be positive")
+	}
+	// Zero takes the built-in default; a negative limit is a mistake.
+	for name, v := range map[string]int64{
+		"max-pdf-pages": int64(c.MaxPDFPages), "max-document-chars": int64(c.MaxDocumentChars),
+		"max-document-chunks": int64(c.MaxDocumentChunks), "max-concurrent-uploads": int64(c.MaxConcurrentUploads),
+		"extract-timeout": int64(c.ExtractTimeout), "upload-read-timeout": int64(c.UploadReadTimeout),
+	} {
+		if v < 0 {
+			return fmt.Errorf("--%s must not be negative", name)
+		}
 	}
 	return nil
 }

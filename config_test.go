@@ -27,6 +27,12 @@ func TestConfigFlagsAndEnvironment(t *testing.T) {
 		{"a flag wins over its variable", []string{"--addr", ":7000"}, map[string]string{"RAGCHAT_ADDR": ":9000"}, func(c config) bool {
 			return c.Addr == ":7000"
 		}, ""},
+		{"ingestion limits", []string{"--max-pdf-pages", "10", "--extract-timeout", "2s"}, map[string]string{
+			"RAGCHAT_MAX_DOCUMENT_CHARS": "1000", "RAGCHAT_MAX_DOCUMENT_CHUNKS": "7", "RAGCHAT_UPLOAD_READ_TIMEOUT": "3s", "RAGCHAT_MAX_CONCURRENT_UPLOADS": "2",
+		}, func(c config) bool {
+			return c.MaxPDFPages == 10 && c.ExtractTimeout == 2*time.Second && c.MaxDocumentChars == 1000 && c.MaxDocumentChunks == 7 &&
+				c.UploadReadTimeout == 3*time.Second && c.MaxConcurrentUploads == 2
+		}, ""},
 		{"bad variable names itself", nil, map[string]string{"RAGCHAT_RUN_GRACE": "soon"}, nil, "RAGCHAT_RUN_GRACE"},
 		{"bad flag", []string{"--top-k", "many"}, nil, nil, "top-k"},
 	}
@@ -57,6 +63,12 @@ func TestConfigValidate(t *testing.T) {
 		func(c *config) { c.Embedder = "bert" },
 		func(c *config) { c.Search = "solr" },
 		func(c *config) { c.MaxMessageChars = 0 },
+		func(c *config) { c.MaxPDFPages = -1 },
+		func(c *config) { c.MaxDocumentChars = -1 },
+		func(c *config) { c.MaxDocumentChunks = -1 },
+		func(c *config) { c.ExtractTimeout = -1 },
+		func(c *config) { c.UploadReadTimeout = -1 },
+		func(c *config) { c.MaxConcurrentUploads = -1 },
 	} {
 		c := config{Generator: "extractive", Embedder: "hash", Search: "embedded", MaxMessageChars: 1}
 		if err := c.validate(); err != nil {

@@ -98,11 +98,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Logger:        log,
 		Streams:       &streams,
 		Conns:         conns,
+		Extract:       svc.extractor,
 	}, api.Config{
 		Heartbeat:       cfg.Heartbeat,
 		MaxMessageChars: cfg.MaxMessageChars,
 		MaxUploadBytes:  cfg.MaxUploadBytes,
 		LogQuestions:    cfg.LogQuestions,
+
+		UploadReadTimeout:    cfg.UploadReadTimeout,
+		MaxConcurrentUploads: cfg.MaxConcurrentUploads,
 	})
 	mux.Handle("GET /metrics", metrics.Handler())
 	mux.Handle("/", appHandler(cfg.MaxMessageChars))

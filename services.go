@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"ragchat/docs"
+	"ragchat/extract"
 	"ragchat/rag"
 	"ragchat/rag/offline"
 	ragopenai "ragchat/rag/openai"
@@ -30,6 +31,7 @@ type services struct {
 	embedder  rag.Embedder
 	generator rag.Generator
 	ingester  *rag.Ingester
+	extractor *extract.Extractor
 	ready     map[string]func(context.Context) error
 	closers   []func() error
 }
@@ -125,7 +127,9 @@ func openServices(ctx context.Context, cfg *config, log *slog.Logger) (_ *servic
 		x.TokenDelay = cfg.ExtractiveDelay
 		s.generator = x
 	}
-	s.ingester = &rag.Ingester{Documents: s.db.DocumentStore(), Index: s.index, Embedder: s.embedder}
+	s.ingester = &rag.Ingester{Documents: s.db.DocumentStore(), Index: s.index, Embedder: s.embedder,
+		MaxChars: cfg.MaxDocumentChars, MaxChunks: cfg.MaxDocumentChunks}
+	s.extractor = extract.New(cfg.extractLimits())
 	return s, nil
 }
 
