@@ -73,8 +73,14 @@ func requireWasm(t testing.TB) {
 // before the app does.
 func newBrowser(t testing.TB, langs []string, scripts ...string) context.Context {
 	t.Helper()
-	bin := chromiumPath(t)
 	requireWasm(t)
+	return startBrowser(t, langs, scripts...)
+}
+
+// startBrowser is newBrowser for pages other than the app (no app.wasm needed).
+func startBrowser(t testing.TB, langs []string, scripts ...string) context.Context {
+	t.Helper()
+	bin := chromiumPath(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
 		chromedp.NoSandbox,
@@ -619,4 +625,32 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestBrowserDocsCSP: /docs (Swagger UI) still works under its
+// Content-Security-Policy: the page renders the API's operations, and the
+// browser reports no CSP violation (its inline scripts are allowed by
+// hash, nothing else).
+func TestBrowserDocsCSP(t *testing.T) {
+	base, _ := startServer(t, nil)
+	ctx := startBrowser(t, []string{"en-US"}, `(() => {
+		window.__violations = [];
+		document.addEventListener("securitypolicyviolation", e => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+	})();`)
+	within(t, ctx, 30*time.Second, "load /docs/", func(ctx context.Context) error {
+		return chromedp.Do(ctx, chromedp.Navigate(base+"/docs/"))
+	})
+	waitJS(t, ctx, 20*time.Second, `document.querySelectorAll(".opblock").length > 5 && (document.querySelector(".info .title") || {}).textContent?.includes("ragchat API")`)
+	if v := evalJS[[]string](t, ctx, `window.__violations`); len(v) > 0 {
+		t.Errorf("CSP violations: %q", v)
+	}
+	resp, err := http.Get(base + "/docs/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self' 'sha256-") || !strings.Contains(csp, "frame-ancestors 'none'") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("headers %v", resp.Header)
+	}
 }

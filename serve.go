@@ -112,7 +112,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("/", appHandler(cfg.MaxMessageChars))
 
 	srv := &http.Server{
-		Handler:           api.LogRequests(log, api.AcceptCurlJSON(mux)),
+		Handler:           api.LogRequests(log, api.SecureHeaders(api.AcceptCurlJSON(mux))),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// No WriteTimeout: it would cut long answer streams. Each stream

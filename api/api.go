@@ -164,7 +164,7 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) huma.API {
 			w.WriteHeader(http.StatusMethodNotAllowed)
 		})
 	}
-	mux.Handle("GET /docs/", v5emb.New("ragchat API", "/openapi.json", "/docs/"))
+	mux.Handle("GET /docs/", withDocsCSP(v5emb.New("ragchat API", "/openapi.json", "/docs/")))
 	mux.Handle("GET /docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	return humaAPI
 }
