@@ -1205,7 +1205,7 @@ type ClientInterface interface {
 
 	// UploadDocumentWithBody Add a document from a file
 	//
-	// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit, 415 for other types, 422 when the file has no text or cannot be read (a corrupt PDF).
+	// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1228,7 +1228,7 @@ type ClientInterface interface {
 
 	// SearchWithBody Retrieve passages only (debugging, evaluation)
 	//
-	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1237,7 +1237,7 @@ type ClientInterface interface {
 
 	// Search Retrieve passages only (debugging, evaluation)
 	//
-	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1494,7 +1494,7 @@ func (c *Client) AddDocument(ctx context.Context, body AddDocumentJSONRequestBod
 
 // UploadDocumentWithBody Add a document from a file
 //
-// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit, 415 for other types, 422 when the file has no text or cannot be read (a corrupt PDF).
+// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1547,7 +1547,7 @@ func (c *Client) GetDocument(ctx context.Context, id string, reqEditors ...Reque
 
 // SearchWithBody Retrieve passages only (debugging, evaluation)
 //
-// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1566,7 +1566,7 @@ func (c *Client) SearchWithBody(ctx context.Context, contentType string, body io
 
 // Search Retrieve passages only (debugging, evaluation)
 //
-// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2505,7 +2505,7 @@ type ClientWithResponsesInterface interface {
 
 	// UploadDocumentWithBodyWithResponse Add a document from a file
 	//
-	// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit, 415 for other types, 422 when the file has no text or cannot be read (a corrupt PDF).
+	// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2532,7 +2532,7 @@ type ClientWithResponsesInterface interface {
 
 	// SearchWithBodyWithResponse Retrieve passages only (debugging, evaluation)
 	//
-	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2541,7 +2541,7 @@ type ClientWithResponsesInterface interface {
 
 	// SearchWithResponse Retrieve passages only (debugging, evaluation)
 	//
-	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3304,6 +3304,8 @@ type UploadDocumentResult struct {
 	JSON201 *Document
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -3329,6 +3331,11 @@ func (r UploadDocumentResult) GetJSON201() *Document {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r UploadDocumentResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r UploadDocumentResult) GetApplicationproblemJSON408() *Problem {
+	return r.ApplicationproblemJSON408
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -3885,7 +3892,7 @@ func (c *ClientWithResponses) AddDocumentWithResponse(ctx context.Context, body 
 
 // UploadDocumentWithBodyWithResponse Add a document from a file
 //
-// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit, 415 for other types, 422 when the file has no text or cannot be read (a corrupt PDF).
+// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3930,7 +3937,7 @@ func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id st
 
 // SearchWithBodyWithResponse Retrieve passages only (debugging, evaluation)
 //
-// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3945,7 +3952,7 @@ func (c *ClientWithResponses) SearchWithBodyWithResponse(ctx context.Context, co
 
 // SearchWithResponse Retrieve passages only (debugging, evaluation)
 //
-// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval.
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4648,6 +4655,13 @@ func ParseUploadDocumentResult(rsp *http.Response) (*UploadDocumentResult, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
