@@ -38,13 +38,13 @@ func (d docService) ListDocuments(ctx context.Context, cursor string, limit int)
 	return d.db.ListDocuments(ctx, cursor, limit)
 }
 
-func newDocServer(t *testing.T, cfg api.Config) (string, *embedded.Store) {
+func newDocServer(t testing.TB, cfg api.Config) (string, *embedded.Store) {
 	t.Helper()
 	return newDocServerWith(t, cfg, api.Deps{})
 }
 
 // newDocServerWith is newDocServer with deps' Extract set.
-func newDocServerWith(t *testing.T, cfg api.Config, deps api.Deps) (string, *embedded.Store) {
+func newDocServerWith(t testing.TB, cfg api.Config, deps api.Deps) (string, *embedded.Store) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -76,7 +76,7 @@ type part struct {
 }
 
 // multipartBody encodes parts as multipart/form-data.
-func multipartBody(t *testing.T, parts ...part) (io.Reader, string) {
+func multipartBody(t testing.TB, parts ...part) (io.Reader, string) {
 	t.Helper()
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
