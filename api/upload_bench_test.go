@@ -37,7 +37,7 @@ func BenchmarkUpload(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				// A different text each time, so each upload is stored.
-				data := append(bytes.Clone(bc.data[:len(bc.data)-16]), []byte(strings.Repeat(" ", 8)+strconv.Itoa(1e7+i))[:16]...)
+				data := append(bytes.Clone(bc.data[:len(bc.data)-16]), []byte(strings.Repeat(" ", 8) + strconv.Itoa(1e7+i))[:16]...)
 				if strings.HasSuffix(bc.file, ".pdf") {
 					data = bc.data
 				}
