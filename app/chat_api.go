@@ -1,14 +1,12 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -34,57 +32,73 @@ func (e *httpError) Error() string {
 }
 
 // doJSON sends in (if not nil) as JSON and decodes the response into out
-// (if not nil). In the browser, net/http runs on fetch; call it only from
-// ctx.Async, never from a JS callback or an event handler.
+// (if not nil). It blocks (see send): call it only from ctx.Async, never
+// from a JS callback or an event handler.
 func doJSON(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
+	var body []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("%s %s: encode: %w", method, path, err)
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, path, body)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json, application/problem+json")
-	resp, err := http.DefaultClient.Do(req)
+	status, b, err := send(ctx, method, path, "application/json", body)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("%s %s: %w: %v", method, path, errUnreachable, err)
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		he := &httpError{Status: resp.StatusCode}
-		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(he)
-		he.Status = resp.StatusCode
+	if status >= 300 {
+		he := &httpError{}
+		if len(b) <= 1<<16 {
+			_ = json.Unmarshal(b, he)
+		}
+		he.Status = status
 		if he.Title == "" {
-			he.Title = http.StatusText(resp.StatusCode)
+			he.Title = statusText(status)
 		}
 		return he
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
+	if out == nil || status == statusNoContent {
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("%s %s: decode: %w", method, path, err)
 	}
 	return nil
 }
 
+// HTTP names the app needs, kept here so that app.wasm need not link
+// net/http for them.
+const (
+	methodGet       = "GET"
+	methodPost      = "POST"
+	methodDelete    = "DELETE"
+	statusNoContent = 204
+	statusNotFound  = 404
+)
+
+// statusText is a title for an error response that came without one.
+func statusText(status int) string {
+	switch {
+	case status == statusNotFound:
+		return "Not Found"
+	case status >= 500:
+		return "Server Error"
+	case status >= 400:
+		return "Client Error"
+	}
+	return "HTTP " + strconv.Itoa(status)
+}
+
 func getJSON(ctx context.Context, path string, out any) error {
-	return doJSON(ctx, http.MethodGet, path, nil, out)
+	return doJSON(ctx, methodGet, path, nil, out)
 }
 
 func postJSON(ctx context.Context, path string, in, out any) error {
-	return doJSON(ctx, http.MethodPost, path, in, out)
+	return doJSON(ctx, methodPost, path, in, out)
 }
 
 // noteReachable records whether the last request reached the server.
@@ -132,7 +146,7 @@ func (c *chat) openConversation(ctx app.Context, id string, quiet bool) {
 			c.noteReachable(err)
 			if err != nil {
 				var he *httpError
-				if errors.As(err, &he) && he.Status == http.StatusNotFound {
+				if errors.As(err, &he) && he.Status == statusNotFound {
 					ctx.LocalStorage().Del(storeConversation)
 				}
 				if !quiet {
@@ -177,7 +191,7 @@ func (c *chat) setConversation(ctx app.Context, id string) {
 
 func (c *chat) deleteConversation(ctx app.Context, id string) {
 	ctx.Async(func() {
-		err := doJSON(context.Background(), http.MethodDelete, "/api/v1/conversations/"+url.PathEscape(id), nil, nil)
+		err := doJSON(context.Background(), methodDelete, "/api/v1/conversations/"+url.PathEscape(id), nil, nil)
 		ctx.Dispatch(func(ctx app.Context) {
 			c.noteReachable(err)
 			if err != nil {
