@@ -316,6 +316,12 @@ func (d *DB) DeleteDocument(ctx context.Context, id string) error {
 	} else if n == 0 {
 		return wrap("delete document", rag.NotFound("id", "no document with id %q", id))
 	}
+	if d.dialect == SQLite {
+		// Give the freed pages back to the file system (auto_vacuum is
+		// incremental). The delete is done either way; a failure here
+		// only leaves free pages that later writes reuse.
+		d.sql.ExecContext(ctx, `PRAGMA incremental_vacuum`)
+	}
 	return nil
 }
 

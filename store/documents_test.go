@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -438,4 +439,37 @@ func TestSettings(t *testing.T) {
 			t.Error("an unset key has a value")
 		}
 	})
+}
+
+// TestDeleteReclaimsDisk: with SQLite, deleting a document gives its pages
+// back (issue 16: the file kept its size after deletes).
+func TestDeleteReclaimsDisk(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	big := mustSave(t, db, rag.Document{Title: "big", Text: strings.Repeat("many words ", 1000)},
+		makeChunks(2000, strings.Repeat("padding text ", 40)), store.Created)
+	pages := func() (n, free int) {
+		for q, p := range map[string]*int{`PRAGMA page_count`: &n, `PRAGMA freelist_count`: &free} {
+			if err := store.SQLOf(db).QueryRowContext(ctx, q).Scan(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return n, free
+	}
+	before, _ := pages()
+	if err := db.DeleteDocument(ctx, big.ID); err != nil {
+		t.Fatal(err)
+	}
+	after, free := pages()
+	if after*4 > before || free != 0 {
+		t.Fatalf("pages %d → %d, %d free: the delete gave nothing back", before, after, free)
+	}
 }

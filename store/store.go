@@ -77,8 +77,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // transaction that reads before it writes cannot fail to upgrade its lock
 // (SQLITE_BUSY_SNAPSHOT, which the busy timeout does not cover).
 // synchronous=NORMAL is safe with WAL: a crash loses nothing committed, a
-// power cut at most the last commits, never consistency.
+// power cut at most the last commits, never consistency. auto_vacuum=
+// INCREMENTAL (set before the first table exists; an older file is
+// converted once by openSQLite) lets DeleteDocument give pages back.
 const sqliteParams = "_txlock=immediate" +
+	"&_pragma=auto_vacuum(2)" +
 	"&_pragma=busy_timeout(10000)" +
 	"&_pragma=foreign_keys(1)" +
 	"&_pragma=journal_mode(WAL)" +
@@ -106,6 +109,19 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err := d.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	// A file made before auto_vacuum was set keeps mode 0 (none) until a
+	// VACUUM rewrites it: done once, here.
+	var mode int
+	if err := db.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	if mode != 2 {
+		if _, err := db.ExecContext(ctx, `VACUUM`); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open sqlite: convert to incremental vacuum: %w", err)
+		}
 	}
 	return d, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -223,4 +224,42 @@ func FuzzReadFrames(f *testing.F) {
 			t.Fatalf("re-encoded frames differ from the %d accepted bytes", good)
 		}
 	})
+}
+
+// TestDeleteReclaimsDisk: deleting most of the index shrinks its files
+// (issue 16: a delete did not give the disk back).
+func TestDeleteReclaimsDisk(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{NoSync: true})
+	defer s.Close()
+	ctx := context.Background()
+	var big []rag.Chunk
+	for i := 0; i < 300; i++ {
+		big = append(big, chunk("big", i, strings.Repeat("alpha beta gamma delta ", 40)))
+	}
+	if err := s.Index(ctx, big); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Index(ctx, []rag.Chunk{chunk("small", 0, "gamma")}); err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		var n int64
+		for _, name := range []string{snapName, logName} {
+			if st, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				n += st.Size()
+			}
+		}
+		return n
+	}
+	before := size()
+	if err := s.Delete(ctx, "big"); err != nil {
+		t.Fatal(err)
+	}
+	if after := size(); after*10 > before {
+		t.Fatalf("index files %d bytes after deleting most of %d", after, before)
+	}
+	if n, _ := s.Count(ctx); n != 1 {
+		t.Fatalf("count %d after the delete", n)
+	}
 }

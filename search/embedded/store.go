@@ -155,6 +155,7 @@ type Store struct {
 	wmu  sync.Mutex // serialises writers (log appends, compaction)
 	log  *os.File
 	logN int64 // bytes in the log
+	dead int   // chunks deleted since the last snapshot (still on disk)
 	snap int64 // bytes in the last snapshot
 
 	mu     sync.RWMutex // guards ix
@@ -678,8 +679,17 @@ func (s *Store) Delete(ctx context.Context, documentIDs ...string) error {
 		return fmt.Errorf("embedded: delete: %w", err)
 	}
 	s.mu.Lock()
+	for _, id := range known {
+		s.dead += len(s.ix.byDoc[id])
+	}
 	s.apply(o)
+	live := s.ix.live
 	s.mu.Unlock()
+	// A delete gives the disk back: once deleted chunks are a quarter of
+	// what the files hold, they are rewritten without them.
+	if s.dead*4 >= live+s.dead {
+		return s.compactLocked()
+	}
 	return s.maybeCompact()
 }
 
@@ -726,6 +736,7 @@ func (s *Store) compactLocked() error {
 		return fmt.Errorf("embedded: truncate log: %w", err)
 	}
 	s.logN = headerSize
+	s.dead = 0
 	if !s.opts.NoSync {
 		return s.log.Sync()
 	}
