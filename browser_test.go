@@ -174,12 +174,15 @@ func evalJS[T any](t testing.TB, ctx context.Context, expr string) T {
 	return v
 }
 
-// openApp loads the app and waits until the composer is interactive.
+// openApp loads the page, clicks into the composer (app.wasm starts at the
+// first sign of use, see web/static/boot.js) and waits until the app runs.
 func openApp(t testing.TB, ctx context.Context, u string) {
 	t.Helper()
 	within(t, ctx, 60*time.Second, "load "+u, func(ctx context.Context) error {
 		return chromedp.Do(ctx,
 			chromedp.Navigate(u),
+			chromedp.WaitEnabled(chromedp.ID("composer")),
+			chromedp.Click(chromedp.ID("composer")),
 			chromedp.WaitVisible(chromedp.CSS(`#chat[data-ready="true"] #composer`)),
 		)
 	})
@@ -268,6 +271,8 @@ type recordingProxy struct {
 	URL string
 
 	down atomic.Bool // every request fails, as if the server were gone
+	// holdWasm, if set, holds app.wasm's responses until it is closed.
+	holdWasm chan struct{}
 
 	mu        sync.Mutex
 	requests  []string // "METHOD path?query"
@@ -297,6 +302,9 @@ func newRecordingProxy(t testing.TB, base string, cutAfter int) *recordingProxy 
 			p.lastIDs = append(p.lastIDs, id)
 		}
 		p.mu.Unlock()
+		if p.holdWasm != nil && r.URL.Path == "/web/app.wasm" {
+			<-p.holdWasm
+		}
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
@@ -582,6 +590,61 @@ func TestBrowserQuestionLimit(t *testing.T) {
 	}
 	if proxy.sawRequest("GET /api/v1/chat/stream?") || llm.Calls() != 0 {
 		t.Error("a question over the server's limit was sent")
+	}
+}
+
+// TestBrowserShell: the prerendered composer works before app.wasm runs
+// (web/static/boot.js): a question sent then is asked once the app has
+// started, and a draft typed then is still there afterwards.
+func TestBrowserShell(t *testing.T) {
+	base, llm := startServer(t, nil)
+	llm.SetScript(fakellm.Script{Tokens: plainAnswer, TokenDelay: 5 * time.Millisecond})
+	for _, tc := range []struct {
+		name, typed string
+		send        bool
+	}{
+		{"question", "What is SSE?", true},
+		{"draft", "half a questi", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			proxy := newRecordingProxy(t, base, 0)
+			proxy.holdWasm = make(chan struct{})
+			ctx := newBrowser(t, []string{"en-US"})
+			within(t, ctx, 30*time.Second, "type into the shell", func(ctx context.Context) error {
+				acts := []chromedp.Action[chromedp.Void]{
+					chromedp.Navigate(proxy.URL + "/"),
+					chromedp.WaitEnabled(chromedp.ID("composer")),
+					chromedp.Click(chromedp.ID("composer")),
+					chromedp.SendKeys(chromedp.ID("composer"), tc.typed),
+				}
+				if tc.send {
+					acts = append(acts, pressEnter())
+				}
+				return chromedp.Do(ctx, acts...)
+			})
+			if ready := evalJS[string](t, ctx, `document.getElementById("chat").dataset.ready || ""`); ready == "true" {
+				t.Fatal("the app runs although app.wasm is held back")
+			}
+			want := map[bool]string{true: "pending", false: "draft"}[tc.send]
+			if got := evalJS[string](t, ctx, `window.ragchatShell.`+want); got != tc.typed {
+				t.Fatalf("shell %s = %q, want %q", want, got, tc.typed)
+			}
+			close(proxy.holdWasm)
+			waitJS(t, ctx, 60*time.Second, `document.getElementById("chat").dataset.ready === "true"`)
+			if !tc.send {
+				if v := evalJS[string](t, ctx, `document.getElementById("composer").value`); v != tc.typed {
+					t.Errorf("composer holds %q after the app started, want %q", v, tc.typed)
+				}
+				return
+			}
+			got := waitAnswered(t, ctx, "complete")
+			if q := evalJS[string](t, ctx, `document.querySelector("#messages .msg-user").textContent`); !strings.Contains(q, tc.typed) {
+				t.Errorf("question shown %q, want %q", q, tc.typed)
+			}
+			if want := strings.TrimSpace(strings.Join(plainAnswer, "")); got != want {
+				t.Errorf("answer %q, want %q", got, want)
+			}
+		})
 	}
 }
 

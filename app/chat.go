@@ -84,6 +84,7 @@ func (c *chat) OnMount(ctx app.Context) {
 	if last != "" {
 		c.openConversation(ctx, last, true)
 	}
+	c.takeOverShell(ctx)
 }
 
 func (c *chat) OnDismount() {

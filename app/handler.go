@@ -87,7 +87,10 @@ func newHandler(cfg Config, files fs.FS) http.Handler {
 			Maskable: "/web/icon-512.png",
 			SVG:      "/web/icon.svg",
 		},
-		Styles:             []string{"/web/ragchat.css"},
+		Styles: []string{"/web/ragchat.css"},
+		// The shell: the prerendered composer works before app.wasm
+		// runs, and app.wasm starts at the first sign of use (boot.js).
+		Scripts:            []string{"/web/boot.js defer"},
 		CacheableResources: []string{"/web/icon.svg"},
 		BackgroundColor:    "#ffffff",
 		ThemeColor:         "#1f6feb",
@@ -104,12 +107,13 @@ func newHandler(cfg Config, files fs.FS) http.Handler {
 		// loader's progress needs the size of what it reads.
 		h.WasmContentLength = strconv.Itoa(len(raw))
 	}
+	next := &appJS{next: h}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", contentSecurityPolicy)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
-		h.ServeHTTP(w, r)
+		next.ServeHTTP(w, r)
 	})
 }
 

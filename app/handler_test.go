@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -34,6 +35,7 @@ func testFiles(t *testing.T, wasm []byte) fstest.MapFS {
 		"static/icon-512.png": {Data: []byte("png512")},
 		"static/icon.svg":     {Data: []byte("<svg/>")},
 		"static/ragchat.css":  {Data: []byte("body{}")},
+		"static/boot.js":      {Data: []byte("")},
 		"wasm/README.md":      {Data: []byte("build outputs")},
 	}
 	if wasm != nil {
@@ -277,5 +279,33 @@ func TestServiceWorkerSkipsAPI(t *testing.T) {
 	worker := get(t, h, http.MethodGet, "/app-worker.js", nil).Body.String()
 	if !strings.Contains(worker, `url.pathname.startsWith("/api/")`) || strings.Contains(worker, workerFetch) {
 		t.Errorf("the service worker still handles /api/ requests:\n%s", worker)
+	}
+}
+
+// TestAppJSPatched: app.js compiles the plain fetch Response of app.wasm
+// and leaves starting it to boot.js, which the page loads; a go-app
+// upgrade that changes the patched lines fails here, not silently.
+func TestAppJSPatched(t *testing.T) {
+	h := newHandler(Config{Version: "v1"}, testFiles(t, fakeWasm))
+	w := get(t, h, http.MethodGet, "/app.js", nil)
+	js := w.Body.String()
+	if w.Code != http.StatusOK || strings.Contains(js, appJSFetch) || strings.Contains(js, appJSStart) ||
+		!strings.Contains(js, `fetch("/web/app.wasm")`) || !strings.Contains(js, "var goappWasmDeferred = true;") {
+		t.Fatalf("app.js (status %d) is not patched:\n%s", w.Code, js)
+	}
+	if got := w.Header().Get("Content-Length"); got != strconv.Itoa(len(js)) {
+		t.Errorf("Content-Length %s for %d bytes", got, len(js))
+	}
+	if etag := w.Header().Get("ETag"); etag == "" {
+		t.Error("no ETag")
+	} else if w := get(t, h, http.MethodGet, "/app.js", map[string]string{"If-None-Match": etag}); w.Code != http.StatusNotModified {
+		t.Errorf("unchanged app.js: status %d, want 304", w.Code)
+	}
+	page := get(t, h, http.MethodGet, "/", nil).Body.String()
+	if !strings.Contains(page, `src="/web/boot.js"`) {
+		t.Errorf("the page does not load boot.js:\n%s", page)
+	}
+	if _, ok := patchAppJS([]byte("goappInitWebAssembly();")); ok {
+		t.Error("patchAppJS reports success on an app.js it could not patch")
 	}
 }

@@ -25,4 +25,8 @@ until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do
 done
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 node run.mjs "http://127.0.0.1:$port/" "$runs"
+# The page leaves app.wasm to the service worker until first use, so
+# Lighthouse may not see it: its size on the wire, as the server sends it.
+br=$(curl -s -H 'Accept-Encoding: br' "http://127.0.0.1:$port/web/app.wasm" | wc -c)
+echo "app.wasm with brotli: $br bytes ($(awk "BEGIN{printf \"%.2f\", $br/1048576}") MiB)"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
