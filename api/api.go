@@ -26,8 +26,10 @@ type Runs interface {
 
 // Conversations reads and deletes stored conversations.
 type Conversations interface {
-	ListConversations(ctx context.Context, cursor string, limit int) ([]rag.Conversation, string, error)
+	// ListConversations lists owner's conversations (every owner's for rag.AnyOwner).
+	ListConversations(ctx context.Context, owner, cursor string, limit int) ([]rag.Conversation, string, error)
 	Conversation(ctx context.Context, id string) (rag.Conversation, []rag.Message, error)
+	ConversationOwner(ctx context.Context, id string) (string, error)
 	DeleteConversation(ctx context.Context, id string) error
 }
 
@@ -51,6 +53,9 @@ type Deps struct {
 	Conversations Conversations
 	Documents     Documents
 	Search        Searcher
+	// Accounts signs people in and manages users and keys; nil serves
+	// every route without credentials (open mode).
+	Accounts Accounts
 	// Ready lists named readiness checks for /readyz (database, search store, ...).
 	Ready   map[string]func(context.Context) error
 	Metrics *Metrics
@@ -74,6 +79,9 @@ type Config struct {
 	MaxBodyBytes    int64         // JSON request bodies; default 1 MiB
 	MaxUploadBytes  int64         // document uploads; default 20 MiB
 	LogQuestions    bool          // log question text (off by default: it is user data)
+	// AdminReadConversations lets admins read other users' conversations
+	// and follow their runs (they may always delete and stop them).
+	AdminReadConversations bool
 }
 
 func (c *Config) setDefaults() {
@@ -129,6 +137,10 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) huma.API {
 	s.registerDocuments(humaAPI)
 	s.registerSearch(humaAPI)
 	s.registerHealth(humaAPI)
+	s.registerAuth(humaAPI)
+	s.registerKeys(humaAPI)
+	s.registerUsers(humaAPI)
+	securitySchemes(humaAPI.OpenAPI())
 	polish(humaAPI.OpenAPI())
 	serveDocuments(mux, &documents{spec: humaAPI.OpenAPI()}, deps.Logger)
 
