@@ -272,3 +272,134 @@ func TestAccessMatrix(t *testing.T) {
 		})
 	}
 }
+
+// TestBadCredentials: wrong, revoked, expired and malformed keys, unknown
+// cookies and a disabled user's credentials all get the same 401.
+func TestBadCredentials(t *testing.T) {
+	e := newAccessEnv(t, "sqlite", false)
+	ctx := context.Background()
+	a := e.user("memberA", auth.RoleMember)
+	secret := e.key("keyChatA", a, auth.ScopeChat)
+	revoked := e.key("revoked", a, auth.ScopeChat)
+	keys, _ := e.accounts.Keys(ctx, a.ID)
+	for _, k := range keys {
+		if k.Name == "revoked" {
+			if err := e.accounts.RevokeKey(ctx, a.ID, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	bearer := func(v string) func(*http.Request) { return func(r *http.Request) { r.Header.Set("Authorization", v) } }
+	cookie := func(v string) func(*http.Request) {
+		return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: auth.CookieName, Value: v}) }
+	}
+	e.creds["wrong key"] = bearer("Bearer rck_" + strings.Repeat("A", 43))
+	e.creds["malformed key"] = bearer("Bearer " + secret[:20])
+	e.creds["basic auth"] = bearer("Basic dXNlcjpwYXNz")
+	e.creds["revoked key"] = bearer("Bearer " + revoked)
+	e.creds["unknown cookie"] = cookie("rcs_" + strings.Repeat("B", 43))
+	e.creds["garbage cookie"] = cookie("x")
+	var first []byte
+	for _, who := range []string{"anonymous", "wrong key", "malformed key", "basic auth", "revoked key", "unknown cookie", "garbage cookie"} {
+		status, body := e.do(who, "GET", "/api/v1/conversations", "", nil)
+		if status != 401 {
+			t.Errorf("%s: status %d, want 401", who, status)
+		}
+		if first == nil {
+			first = body
+		} else if !bytes.Equal(body, first) {
+			t.Errorf("%s: 401 body %s differs from %s", who, body, first)
+		}
+	}
+	if status, _ := e.do("memberA", "GET", "/api/v1/conversations", "", nil); status != 200 {
+		t.Fatalf("member's session: %d", status)
+	}
+	if _, err := e.accounts.SetDisabled(ctx, a.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"memberA", "keyChatA"} {
+		if status, _ := e.do(who, "GET", "/api/v1/conversations", "", nil); status != 401 {
+			t.Errorf("%s of a disabled user: %d, want 401", who, status)
+		}
+	}
+	if _, err := e.accounts.SetDisabled(ctx, a.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := e.do("keyChatA", "GET", "/api/v1/conversations", "", nil); status != 200 {
+		t.Errorf("key after the user was enabled again: %d, want 200", status)
+	}
+	if status, _ := e.do("memberA", "GET", "/api/v1/conversations", "", nil); status != 401 {
+		t.Errorf("session ended by disabling came back: %d", status)
+	}
+}
+
+// TestOpenModeAndSetup: on loopback with no user everything is open; the
+// setup token makes the first admin once, who adopts open mode's
+// conversations; then credentials are required.
+func TestOpenModeAndSetup(t *testing.T) {
+	for _, loopback := range []bool{true, false} {
+		t.Run(fmt.Sprint("loopback=", loopback), func(t *testing.T) {
+			e := newAccessEnv(t, "sqlite", loopback)
+			want := map[bool]int{true: 200, false: 401}[loopback]
+			status, body := e.json("anonymous", "POST", "/api/v1/chat", map[string]string{"message": "SSE"})
+			if status != want {
+				t.Fatalf("anonymous chat = %d, want %d (%s)", status, want, body)
+			}
+			openConv := jsonField(body, "conversation_id")
+			token, err := e.accounts.SetupToken(context.Background())
+			if err != nil || token == "" {
+				t.Fatalf("SetupToken = %q, %v", token, err)
+			}
+			setup := map[string]string{"token": token, "email": "root@example.com", "password": "a long enough password"}
+			status, body = e.json("anonymous", "POST", "/api/v1/auth/setup", setup)
+			if status != 201 {
+				t.Fatalf("setup = %d %s", status, body)
+			}
+			if status, _ := e.json("anonymous", "POST", "/api/v1/auth/setup", setup); status != 401 {
+				t.Errorf("second setup with the same token = %d, want 401", status)
+			}
+			if status, _ := e.do("anonymous", "GET", "/api/v1/conversations", "", nil); status != 401 {
+				t.Errorf("anonymous after the first user = %d, want 401", status)
+			}
+			_, tok, err := e.accounts.Login(context.Background(), "root@example.com", "a long enough password", "192.0.2.9")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.creds["root"] = func(r *http.Request) { r.AddCookie(&http.Cookie{Name: auth.CookieName, Value: tok}) }
+			if loopback {
+				if status, body := e.do("root", "GET", "/api/v1/conversations/"+openConv, "", nil); status != 200 {
+					t.Errorf("the first admin's adopted conversation = %d %s", status, body)
+				}
+			}
+		})
+	}
+}
+
+// TestLoginThrottle: a wrong password is 401 like an unknown email; after
+// a few failures the account is refused with 429 and Retry-After, even
+// with the right password.
+func TestLoginThrottle(t *testing.T) {
+	e := newAccessEnv(t, "sqlite", false)
+	e.user("memberA", auth.RoleMember)
+	login := func(email, pw string) (int, http.Header) {
+		b, _ := json.Marshal(map[string]string{"email": email, "password": pw})
+		resp, err := http.Post(e.url+"/api/v1/auth/login", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header
+	}
+	if status, _ := login("nobody@example.com", "whatever password"); status != 401 {
+		t.Fatalf("unknown email = %d", status)
+	}
+	for range 4 {
+		if status, _ := login("memberA@example.com", "wrong password!"); status != 401 {
+			t.Fatalf("wrong password = %d", status)
+		}
+	}
+	status, hdr := login("memberA@example.com", "a long enough password")
+	if status != 429 || hdr.Get("Retry-After") == "" {
+		t.Fatalf("after 5 failures = %d, Retry-After %q; want 429 with Retry-After", status, hdr.Get("Retry-After"))
+	}
+}
