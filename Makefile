@@ -56,6 +56,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseEventID -fuzztime 30s ./app/
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 30s ./wordvec/
 	$(GO) test -run '^$$' -fuzz FuzzSentences -fuzztime 30s ./rag/offline/
+	$(GO) test -run '^$$' -fuzz FuzzParseCredentials -fuzztime 30s ./auth/
 	$(GO) test -run '^$$' -fuzz FuzzExtractive -fuzztime 30s ./rag/offline/
 	$(GO) test -run '^$$' -fuzz FuzzQuestionCues -fuzztime 30s ./rag/offline/
 	$(GO) test -run '^$$' -fuzz FuzzPDF -fuzztime 30s ./extract/

@@ -60,6 +60,11 @@ type config struct {
 	ElasticIndex       string
 
 	RedisURL string
+
+	TrustProxy             bool
+	AdminReadConversations bool
+	SessionIdle            time.Duration
+	SessionMax             time.Duration
 }
 
 // flagSet returns the flag set of a command with every configuration flag
@@ -126,6 +131,11 @@ func (c *config) flagSet(name string, stderr io.Writer) (*flag.FlagSet, map[stri
 	str(&c.ElasticIndex, "elastic-index", "ragchat-chunks", "Elasticsearch index alias")
 
 	str(&c.RedisURL, "redis-url", "", "Redis (redis://host:port/db) where instances share their runs' events, so that any instance can resume or stop any run (empty: runs stay in this process)")
+
+	boolean(&c.TrustProxy, "trust-proxy", false, "a reverse proxy in front: trust its X-Forwarded-Proto (Secure cookies behind https) and X-Forwarded-For (client address)")
+	boolean(&c.AdminReadConversations, "admin-read-conversations", false, "let admins read other users' conversations and follow their runs (they may always delete and stop them)")
+	dur(&c.SessionIdle, "session-idle", 7*24*time.Hour, "a browser session unused this long ends")
+	dur(&c.SessionMax, "session-max", 30*24*time.Hour, "a browser session ends this long after sign-in")
 
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage of ragchat %s (every flag has an environment twin, shown in brackets):\n", name)

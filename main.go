@@ -42,6 +42,10 @@ Usage:
   ragchat ingest [flags] PATH... add Markdown, text, HTML and PDF files or folders
   ragchat migrate [flags] up|down|version
   ragchat reindex [flags]        rebuild the search index from the documents
+  ragchat users [flags] add EMAIL [admin|member] | list | disable EMAIL | enable EMAIL | reset-password EMAIL
+                                 accounts (password from $RAGCHAT_PASSWORD, else made and printed once)
+  ragchat keys [flags] create EMAIL [SCOPE...] | list [EMAIL] | revoke ID
+                                 API keys (scopes chat, documents:write, admin; the key is printed once)
   ragchat openapi [--format yaml|json] [--version 3.1|3.0]
   ragchat eval [flags]           measure retrieval quality (see ragchat eval --help)
 
@@ -64,6 +68,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
 	case "reindex":
 		return reindexCmd(ctx, args, getenv, stdout, stderr)
+	case "users":
+		return usersCmd(ctx, args, getenv, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args, getenv, stdout, stderr)
 	case "openapi":
 		return openapiCmd(args, stdout, stderr)
 	case "eval":

@@ -100,7 +100,14 @@ func TestOpenAPIExamplesWork(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode/100 != 2 {
+			// The test server is in open mode with no account, so the
+			// account operations' examples, valid as they are (no 400 or
+			// 422), can only be refused for want of one.
+			if refusal, ok := accountRefusals[op.OperationID]; ok {
+				if resp.StatusCode != refusal {
+					t.Errorf("%s with its example %s: %d %s, want %d", op.OperationID, mt.Example, resp.StatusCode, body, refusal)
+				}
+			} else if resp.StatusCode/100 != 2 {
 				t.Errorf("%s with its example %s: %d %s", op.OperationID, mt.Example, resp.StatusCode, body)
 			}
 			tried++
@@ -109,6 +116,17 @@ func TestOpenAPIExamplesWork(t *testing.T) {
 	if tried < 4 {
 		t.Errorf("tried %d examples, want at least 4 (chat, chat-stream-post, add-document, search)", tried)
 	}
+}
+
+// accountRefusals are the statuses the account operations' examples get
+// from a server in open mode without users: the setup token and the login
+// are unknown, and the others need an account.
+var accountRefusals = map[string]int{
+	"auth-setup":  http.StatusUnauthorized,
+	"auth-login":  http.StatusUnauthorized,
+	"create-key":  http.StatusUnauthorized,
+	"create-user": http.StatusUnauthorized,
+	"update-user": http.StatusUnauthorized,
 }
 
 // TestOpenAPITags checks that every tag an operation uses is declared with

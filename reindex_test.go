@@ -152,9 +152,12 @@ func TestEmbedderChange(t *testing.T) {
 	}{
 		{"another embedder", func(db *store.DB) error { return db.SetSetting(ctx, embedderKey, "openai/some-model/512") }},
 		{"none recorded", func(db *store.DB) error {
-			// As a database of a build before settings: the table is new.
-			if err := db.MigrateDown(ctx); err != nil {
-				return err
+			// As a database of a build before settings: the table is new
+			// (reverting 0003_accounts, then 0002_settings).
+			for range 2 {
+				if err := db.MigrateDown(ctx); err != nil {
+					return err
+				}
 			}
 			return db.MigrateUp(ctx)
 		}},

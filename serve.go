@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ragchat/api"
+	"ragchat/auth"
 	"ragchat/internal/takeback"
 	"ragchat/rag"
 	"ragchat/redisruns"
@@ -88,11 +89,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// Streams take their connections over; finished ones come back here.
 	conns := takeback.Wrap(ln)
+	accounts, err := auth.New(ctx, svc.db, auth.Config{
+		Loopback:    auth.Loopback(ln.Addr().String()),
+		TrustProxy:  cfg.TrustProxy,
+		SessionIdle: cfg.SessionIdle,
+		SessionMax:  cfg.SessionMax,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	api.New(mux, api.Deps{
 		Runs:          runner,
 		Conversations: svc.db,
 		Documents:     documentService{Ingester: svc.ingester, db: svc.db},
 		Search:        searcher{embedder: svc.embedder, index: svc.index},
+		Accounts:      accounts,
 		Ready:         svc.ready,
 		Metrics:       metrics,
 		Logger:        log,
@@ -105,14 +117,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxUploadBytes:  cfg.MaxUploadBytes,
 		LogQuestions:    cfg.LogQuestions,
 
-		UploadReadTimeout:    cfg.UploadReadTimeout,
-		MaxConcurrentUploads: cfg.MaxConcurrentUploads,
+		UploadReadTimeout:      cfg.UploadReadTimeout,
+		MaxConcurrentUploads:   cfg.MaxConcurrentUploads,
+		AdminReadConversations: cfg.AdminReadConversations,
 	})
 	mux.Handle("GET /metrics", metrics.Handler())
 	mux.Handle("/", appHandler(cfg.MaxMessageChars))
 
 	srv := &http.Server{
-		Handler:           api.LogRequests(log, api.SecureHeaders(api.AcceptCurlJSON(mux))),
+		Handler:           api.LogRequests(log, api.SecureHeaders(api.AcceptCurlJSON(accounts.Middleware(mux)))),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		// No WriteTimeout: it would cut long answer streams. Each stream
@@ -121,6 +134,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fmt.Fprintf(stdout, "ragchat listening on http://%s (generator %s, embedder %s, search %s)\n", ln.Addr(), cfg.Generator, cfg.Embedder, cfg.Search)
 	log.Info("listening", "addr", ln.Addr().String())
+	if err := printSetup(ctx, accounts, ln.Addr().String(), stdout); err != nil {
+		ln.Close()
+		return err
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(conns) }()
@@ -149,6 +166,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	return nil
+}
+
+// printSetup prints the one-time link that makes the first admin, while no
+// user exists, and says whether the server is open.
+func printSetup(ctx context.Context, accounts *auth.Service, addr string, stdout io.Writer) error {
+	open, err := accounts.Open(ctx)
+	if err != nil {
+		return err
+	}
+	token, err := accounts.SetupToken(ctx)
+	if err != nil || token == "" {
+		if err == nil && !open {
+			fmt.Fprintln(stdout, "sign-in required: every /api/v1 route needs a session or an API key")
+		}
+		return err
+	}
+	if open {
+		fmt.Fprintln(stdout, "open mode: listening on loopback with no user, so no sign-in is needed")
+	} else {
+		fmt.Fprintln(stdout, "sign-in required, and no user exists yet")
+	}
+	fmt.Fprintf(stdout, "make the first admin (valid once, until restart): http://%s/setup#%s\n", addr, token)
 	return nil
 }
 

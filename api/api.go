@@ -27,8 +27,10 @@ type Runs interface {
 
 // Conversations reads and deletes stored conversations.
 type Conversations interface {
-	ListConversations(ctx context.Context, cursor string, limit int) ([]rag.Conversation, string, error)
+	// ListConversations lists owner's conversations (every owner's for rag.AnyOwner).
+	ListConversations(ctx context.Context, owner, cursor string, limit int) ([]rag.Conversation, string, error)
 	Conversation(ctx context.Context, id string) (rag.Conversation, []rag.Message, error)
+	ConversationOwner(ctx context.Context, id string) (string, error)
 	DeleteConversation(ctx context.Context, id string) error
 }
 
@@ -52,6 +54,9 @@ type Deps struct {
 	Conversations Conversations
 	Documents     Documents
 	Search        Searcher
+	// Accounts signs people in and manages users and keys; nil serves
+	// every route without credentials (open mode).
+	Accounts Accounts
 	// Ready lists named readiness checks for /readyz (database, search store, ...).
 	Ready   map[string]func(context.Context) error
 	Metrics *Metrics
@@ -87,6 +92,9 @@ type Config struct {
 	// MaxConcurrentUploads is how many uploads are read and ingested at
 	// once; more get 503 with Retry-After. Default 4.
 	MaxConcurrentUploads int
+	// AdminReadConversations lets admins read other users' conversations
+	// and follow their runs (they may always delete and stop them).
+	AdminReadConversations bool
 }
 
 func (c *Config) setDefaults() {
@@ -153,6 +161,10 @@ func New(mux *http.ServeMux, deps Deps, cfg Config) huma.API {
 	s.registerDocuments(humaAPI)
 	s.registerSearch(humaAPI)
 	s.registerHealth(humaAPI)
+	s.registerAuth(humaAPI)
+	s.registerKeys(humaAPI)
+	s.registerUsers(humaAPI)
+	securitySchemes(humaAPI.OpenAPI())
 	polish(humaAPI.OpenAPI())
 	serveDocuments(mux, &documents{spec: humaAPI.OpenAPI()}, deps.Logger)
 

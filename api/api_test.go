@@ -35,7 +35,7 @@ type convStore struct {
 	ragtest.Conversations
 }
 
-func (c *convStore) ListConversations(context.Context, string, int) ([]rag.Conversation, string, error) {
+func (c *convStore) ListConversations(context.Context, string, string, int) ([]rag.Conversation, string, error) {
 	return nil, "", nil
 }
 func (c *convStore) Conversation(_ context.Context, id string) (rag.Conversation, []rag.Message, error) {

@@ -46,7 +46,7 @@ func (s *server) registerChat(api huma.API) {
 		"from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. " +
 		"Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; " +
 		"a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end)."
-	huma.Register(api, s.streamOperation(api, huma.Operation{
+	register(s, api, accessChat, s.streamOperation(api, huma.Operation{
 		OperationID: "chat-stream",
 		Method:      http.MethodGet,
 		Path:        "/api/v1/chat/stream",
@@ -56,7 +56,7 @@ func (s *server) registerChat(api huma.API) {
 	}), func(ctx context.Context, in *StreamQuery) (*huma.StreamResponse, error) {
 		return s.stream(ctx, rag.Ask{Message: in.Message, ConversationID: in.ConversationID, Lang: in.Lang}, in.LastEventID, "query.")
 	})
-	huma.Register(api, s.streamOperation(api, huma.Operation{
+	register(s, api, accessChat, s.streamOperation(api, huma.Operation{
 		OperationID:  "chat-stream-post",
 		Method:       http.MethodPost,
 		Path:         "/api/v1/chat/stream",
@@ -67,7 +67,7 @@ func (s *server) registerChat(api huma.API) {
 	}), func(ctx context.Context, in *StreamBody) (*huma.StreamResponse, error) {
 		return s.stream(ctx, rag.Ask{Message: in.Body.Message, ConversationID: in.Body.ConversationID, Lang: in.Body.Lang}, in.LastEventID, "body.")
 	})
-	huma.Register(api, huma.Operation{
+	register(s, api, accessChat, huma.Operation{
 		OperationID:  "chat",
 		Method:       http.MethodPost,
 		Path:         "/api/v1/chat",
@@ -136,7 +136,7 @@ func (s *server) stream(ctx context.Context, ask rag.Ask, lastID, loc string) (*
 	var run *rag.Run
 	after := 0
 	if ok {
-		run, err = s.deps.Runs.Get(ctx, resume.RunID)
+		run, err = s.ownRun(ctx, resume.RunID, "Last-Event-ID", s.mayRead)
 		if errors.Is(err, rag.ErrNotFound) {
 			return nil, s.problem(ctx, rag.NotFound("Last-Event-ID", "run %s is unknown or expired; ask again", resume.RunID), "header.")
 		}
@@ -146,7 +146,7 @@ func (s *server) stream(ctx context.Context, ask rag.Ask, lastID, loc string) (*
 		after = resume.Seq
 		s.deps.Metrics.Resumes.Inc()
 	} else {
-		ask.Received = received
+		ask.Received, ask.Owner = received, owner(ctx)
 		run, err = s.deps.Runs.Start(ctx, ask)
 		if err != nil {
 			return nil, s.problem(ctx, err, loc)
@@ -227,7 +227,7 @@ func (s *server) pump(sink eventSink, run *rag.Run, after int) {
 }
 
 func (s *server) chat(ctx context.Context, in *ChatInput) (*ChatOutput, error) {
-	ask := rag.Ask{Message: in.Body.Message, ConversationID: in.Body.ConversationID, Lang: in.Body.Lang, Received: time.Now()}
+	ask := rag.Ask{Message: in.Body.Message, ConversationID: in.Body.ConversationID, Lang: in.Body.Lang, Owner: owner(ctx), Received: time.Now()}
 	run, err := s.deps.Runs.Start(ctx, ask)
 	if err != nil {
 		return nil, s.problem(ctx, err, "body.")

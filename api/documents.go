@@ -54,7 +54,7 @@ type DocumentIDInput struct {
 }
 
 func (s *server) registerDocuments(api huma.API) {
-	huma.Register(api, huma.Operation{
+	register(s, api, accessDocsWrite, huma.Operation{
 		OperationID:   "add-document",
 		Method:        http.MethodPost,
 		Path:          "/api/v1/documents",
@@ -77,7 +77,7 @@ func (s *server) registerDocuments(api huma.API) {
 		return out, nil
 	})
 	declareAlsoOK(api, http.MethodPost, "/api/v1/documents", "The same text was already there: the existing document, unchanged.")
-	huma.Register(api, huma.Operation{
+	register(s, api, accessDocsWrite, huma.Operation{
 		OperationID:   "upload-document",
 		Method:        http.MethodPost,
 		Path:          "/api/v1/documents/upload",
@@ -125,7 +125,7 @@ func (s *server) registerDocuments(api huma.API) {
 		return out, nil
 	})
 	declareAlsoOK(api, http.MethodPost, "/api/v1/documents/upload", "The same text was already there: the existing document, unchanged.")
-	huma.Register(api, huma.Operation{
+	register(s, api, accessChat, huma.Operation{
 		OperationID: "list-documents",
 		Method:      http.MethodGet,
 		Path:        "/api/v1/documents",
@@ -144,7 +144,7 @@ func (s *server) registerDocuments(api huma.API) {
 		}
 		return out, nil
 	})
-	huma.Register(api, huma.Operation{
+	register(s, api, accessChat, huma.Operation{
 		OperationID: "get-document",
 		Method:      http.MethodGet,
 		Path:        "/api/v1/documents/{id}",
@@ -159,7 +159,7 @@ func (s *server) registerDocuments(api huma.API) {
 		}
 		return &DocumentOutput{Status: http.StatusOK, Body: wireDocument(d)}, nil
 	})
-	huma.Register(api, huma.Operation{
+	register(s, api, accessDocsWrite, huma.Operation{
 		OperationID:   "delete-document",
 		Method:        http.MethodDelete,
 		Path:          "/api/v1/documents/{id}",

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"ragchat/auth"
 	"ragchat/rag"
 )
 
@@ -17,6 +19,16 @@ import (
 // their cause and shown as a bare 500.
 func (s *server) problem(ctx context.Context, err error, loc string) error {
 	status := statusOf(err)
+	var te *auth.ThrottledError
+	if errors.As(err, &te) {
+		secs := int(te.RetryAfter.Seconds()) + 1
+		return huma.ErrorWithHeaders(huma.NewError(status, "too many failed sign-ins; try again later"),
+			http.Header{"Retry-After": {strconv.Itoa(secs)}})
+	}
+	if status == http.StatusUnauthorized {
+		return huma.ErrorWithHeaders(huma.NewError(status, auth.UnauthorizedDetail),
+			http.Header{"Www-Authenticate": {`Bearer realm="ragchat"`}})
+	}
 	var fe *rag.FieldError
 	if errors.As(err, &fe) {
 		location := fe.Field
@@ -51,7 +63,16 @@ func (s *server) problem(ctx context.Context, err error, loc string) error {
 
 // statusOf classifies an error by its kind.
 func statusOf(err error) int {
+	var te *auth.ThrottledError
 	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return http.StatusUnauthorized
+	case errors.Is(err, auth.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, auth.ErrConflict):
+		return http.StatusConflict
+	case errors.As(err, &te):
+		return http.StatusTooManyRequests
 	case errors.Is(err, rag.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, rag.ErrInvalid):

@@ -18,7 +18,7 @@ type HealthOutput struct {
 }
 
 func (s *server) registerHealth(api huma.API) {
-	huma.Register(api, huma.Operation{
+	register(s, api, accessPublic, huma.Operation{
 		OperationID: "healthz",
 		Method:      http.MethodGet,
 		Path:        "/healthz",
@@ -30,7 +30,7 @@ func (s *server) registerHealth(api huma.API) {
 		out.Body.Status = "ok"
 		return out, nil
 	})
-	huma.Register(api, huma.Operation{
+	register(s, api, accessPublic, huma.Operation{
 		OperationID: "readyz",
 		Method:      http.MethodGet,
 		Path:        "/readyz",

@@ -23,6 +23,7 @@ type Metrics struct {
 	ActiveStreams prometheus.Gauge
 	Resumes       prometheus.Counter
 	Stops         prometheus.Counter
+	FailedLogins  prometheus.Counter
 }
 
 // NewMetrics creates and registers the metrics, with Go and process collectors.
@@ -49,6 +50,8 @@ func NewMetrics() *Metrics {
 			Name: "ragchat_stream_resumes_total", Help: "Streams resumed with Last-Event-ID."}),
 		Stops: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "ragchat_run_stops_total", Help: "Runs stopped by a user."}),
+		FailedLogins: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ragchat_failed_logins_total", Help: "Sign-ins refused for a wrong email or password."}),
 	}
 	// Every known label value starts at zero, so dashboards and alerts see
 	// the series before the first failure.
@@ -59,7 +62,7 @@ func NewMetrics() *Metrics {
 		m.UpstreamErrs.WithLabelValues(c)
 	}
 	m.Registry.MustRegister(m.FirstEvent, m.FirstToken, m.Retrieval, m.RunDuration, m.Runs, m.UpstreamErrs,
-		m.ActiveStreams, m.Resumes, m.Stops,
+		m.ActiveStreams, m.Resumes, m.Stops, m.FailedLogins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -62,6 +62,9 @@ var tagDescriptions = map[string]string{
 	"documents":     "The corpus the answers are drawn from: add text or files, list, read and delete documents.",
 	"search":        "Retrieval alone: the passages a question would be answered from.",
 	"health":        "Liveness and readiness probes.",
+	"auth":          "Sign in and out with a local account (a session cookie), make the first admin, and see who a credential belongs to. Open mode (loopback, no user) needs no credentials.",
+	"keys":          "API keys for programs and generated clients: sent as `Authorization: Bearer <key>`, shown once at creation, scoped (chat, documents:write, admin), revocable.",
+	"users":         "Accounts, for admins: add, list, disable (which stops the user's sessions and keys at once) and reset passwords.",
 }
 
 // requestExamples are the request bodies Swagger UI's "Try it out" fills
@@ -75,6 +78,11 @@ var requestExamples = map[string]any{
 		"text":   "# Release notes 1.2\n\nStreaming answers now resume after a dropped connection.",
 		"source": "docs/release-notes-1.2.md",
 	},
+	"LoginRequest":      map[string]any{"email": "ana@example.com", "password": "correct horse battery"},
+	"SetupRequest":      map[string]any{"token": "the token serve printed", "email": "admin@example.com", "password": "correct horse battery"},
+	"CreateUserRequest": map[string]any{"email": "bo@example.com", "password": "correct horse battery", "role": "member"},
+	"UpdateUserRequest": map[string]any{"disabled": true},
+	"CreateKeyRequest":  map[string]any{"name": "nightly eval", "scopes": []string{"chat"}},
 }
 
 // bodyStatuses are what Huma answers for a request body it cannot take:

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -32,7 +33,7 @@ type StopOutput struct {
 }
 
 func (s *server) registerRuns(api huma.API) {
-	huma.Register(api, s.streamOperation(api, huma.Operation{
+	register(s, api, accessChat, s.streamOperation(api, huma.Operation{
 		OperationID: "chat-run-events",
 		Method:      http.MethodGet,
 		Path:        "/api/v1/chat/runs/{run_id}/events",
@@ -53,14 +54,14 @@ func (s *server) registerRuns(api huma.API) {
 			after = last.Seq
 			s.deps.Metrics.Resumes.Inc()
 		}
-		run, err := s.deps.Runs.Get(ctx, in.RunID)
+		run, err := s.ownRun(ctx, in.RunID, "run_id", s.mayRead)
 		if err != nil {
 			return nil, s.problem(ctx, err, "path.")
 		}
 		return s.follow(run, after), nil
 	})
 
-	huma.Register(api, huma.Operation{
+	register(s, api, accessChat, huma.Operation{
 		OperationID: "chat-run-stop",
 		Method:      http.MethodPost,
 		Path:        "/api/v1/chat/runs/{run_id}/stop",
@@ -72,7 +73,7 @@ func (s *server) registerRuns(api huma.API) {
 		if !validRunID(in.RunID) {
 			return nil, s.problem(ctx, rag.NotFound("run_id", "no run %q", in.RunID), "path.")
 		}
-		run, err := s.deps.Runs.Get(ctx, in.RunID)
+		run, err := s.ownRun(ctx, in.RunID, "run_id", s.mayModify)
 		if err != nil {
 			return nil, s.problem(ctx, err, "path.")
 		}
@@ -102,4 +103,20 @@ func (s *server) registerRuns(api huma.API) {
 		}
 		return out, nil
 	})
+}
+
+// ownRun finds run id, if the request may act on it by may (judged by its
+// conversation's owner); another user's run is NotFound like an unknown one.
+func (s *server) ownRun(ctx context.Context, id, field string, may func(context.Context, string) bool) (*rag.Run, error) {
+	run, err := s.deps.Runs.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ownedBy(ctx, run.ConversationID, field, may); err != nil {
+		if errors.Is(err, rag.ErrNotFound) {
+			return nil, rag.NotFound(field, "no run %q (unknown, or finished too long ago)", id)
+		}
+		return nil, err
+	}
+	return run, nil
 }

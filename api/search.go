@@ -22,7 +22,7 @@ type SearchOutput struct {
 }
 
 func (s *server) registerSearch(api huma.API) {
-	huma.Register(api, huma.Operation{
+	register(s, api, accessChat, huma.Operation{
 		OperationID:  "search",
 		Method:       http.MethodPost,
 		Path:         "/api/v1/search",

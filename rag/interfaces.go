@@ -62,9 +62,10 @@ type Turn struct {
 // Conversations persists the turns of conversations.
 type Conversations interface {
 	// BeginTurn records the user's question and a streaming assistant
-	// placeholder. An empty conversationID starts a new conversation; an
-	// unknown one is a NotFound error for field "conversation_id".
-	BeginTurn(ctx context.Context, conversationID, question, runID string) (Turn, error)
+	// placeholder. An empty conversationID starts a new conversation owned by
+	// owner (a user id; "" in open mode); an unknown one, or one of another
+	// owner, is a NotFound error for field "conversation_id".
+	BeginTurn(ctx context.Context, owner, conversationID, question, runID string) (Turn, error)
 	// FinishTurn stores the final assistant message (content, sources,
 	// status, finish reason, timings) under msg.ID.
 	FinishTurn(ctx context.Context, msg Message) error

@@ -94,6 +94,7 @@ func NewRunner(a Answerer, convs Conversations, cfg RunnerConfig) *Runner {
 type Ask struct {
 	Message        string
 	ConversationID string
+	Owner          string    // the asking user's id ("" in open mode); a conversation of another owner is NotFound
 	Lang           string    // "ko", "en" or "" (detect from Message)
 	Received       time.Time // zero means now
 }
@@ -139,7 +140,7 @@ func (r *Runner) Start(ctx context.Context, a Ask) (*Run, error) {
 		return nil, fmt.Errorf("runner: %w", ErrUnavailable)
 	}
 	runID := NewID()
-	turn, err := r.convs.BeginTurn(ctx, a.ConversationID, a.Message, runID)
+	turn, err := r.convs.BeginTurn(ctx, a.Owner, a.ConversationID, a.Message, runID)
 	if err != nil {
 		return nil, fmt.Errorf("begin turn: %w", err)
 	}

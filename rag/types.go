@@ -107,10 +107,15 @@ type Message struct {
 	CreatedAt      time.Time     `json:"created_at"`
 }
 
+// AnyOwner, given as the owner of a listing, lists the conversations of
+// every owner (no user id is "*").
+const AnyOwner = "*"
+
 // Conversation is a thread of messages.
 type Conversation struct {
 	ID        string    `json:"id"`
-	Title     string    `json:"title"` // the first question, shortened
+	Owner     string    `json:"owner,omitempty"` // the owning user's id; "" for conversations of open mode
+	Title     string    `json:"title"`           // the first question, shortened
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

@@ -68,7 +68,7 @@ func BenchmarkHistory(b *testing.B) {
 			})
 			b.Run("BeginTurn", func(b *testing.B) {
 				for b.Loop() {
-					tr, err := db.BeginTurn(ctx, id, "another question", "r")
+					tr, err := db.BeginTurn(ctx, "", id, "another question", "r")
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -94,7 +94,7 @@ func seedConversation(b *testing.B, db *store.DB, turns int) string {
 	}
 	id := ""
 	for i := range turns {
-		tr, err := db.BeginTurn(ctx, id, fmt.Sprint("question ", i), "r")
+		tr, err := db.BeginTurn(ctx, "", id, fmt.Sprint("question ", i), "r")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -27,11 +27,13 @@ const FinishInterrupted = "interrupted"
 // BeginTurn records the user's question and a streaming assistant
 // placeholder (with runID) in one transaction. An empty conversationID
 // starts a conversation titled with the question shortened; an unknown one
-// is a NotFound error for field "conversation_id"; an empty question is an
+// (or one of another owner) is a NotFound error for field
+// "conversation_id"; a new conversation belongs to owner (a user id, "" in
+// open mode). An empty question is an
 // Invalid error for field "message". The turn's History is the
 // conversation's earlier messages, oldest first, the last HistoryLimit at
 // most, whatever their status.
-func (d *DB) BeginTurn(ctx context.Context, conversationID, question, runID string) (rag.Turn, error) {
+func (d *DB) BeginTurn(ctx context.Context, owner, conversationID, question, runID string) (rag.Turn, error) {
 	if strings.TrimSpace(question) == "" {
 		return rag.Turn{}, wrap("begin turn", rag.Invalid("message", "must not be empty"))
 	}
@@ -44,8 +46,8 @@ func (d *DB) BeginTurn(ctx context.Context, conversationID, question, runID stri
 		seq := 0
 		if conversationID == "" {
 			turn.ConversationID = rag.NewID()
-			_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, title, created_at, updated_at)
-				VALUES ($1, $2, $3, $3)`, turn.ConversationID, shortTitle(question), d.ts(t))
+			_, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, title, created_at, updated_at, owner_id)
+				VALUES ($1, $2, $3, $3, $4)`, turn.ConversationID, shortTitle(question), d.ts(t), owner)
 			if err != nil {
 				return err
 			}
@@ -54,8 +56,8 @@ func (d *DB) BeginTurn(ctx context.Context, conversationID, question, runID stri
 			// SQLite's BEGIN IMMEDIATE holds the write lock already), so
 			// concurrent turns of one conversation take sequence numbers
 			// one after the other.
-			res, err := tx.ExecContext(ctx, `UPDATE conversations SET updated_at = $1 WHERE id = $2`,
-				d.ts(t), conversationID)
+			res, err := tx.ExecContext(ctx, `UPDATE conversations SET updated_at = $1 WHERE id = $2 AND owner_id = $3`,
+				d.ts(t), conversationID, owner)
 			if err != nil {
 				return err
 			}
@@ -185,20 +187,26 @@ func (d *DB) MarkInterrupted(ctx context.Context, live func(runID string) bool) 
 }
 
 // ListConversations returns a page of conversations, most recently updated
-// first, and the cursor of the next page ("" after the last page). cursor is
-// "" for the first page; limit is clamped (DefaultLimit, MaxLimit).
-func (d *DB) ListConversations(ctx context.Context, cursor string, limit int) ([]rag.Conversation, string, error) {
+// first, and the cursor of the next page ("" after the last page): those of
+// owner, or of every owner when owner is rag.AnyOwner. cursor is "" for the
+// first page; limit is clamped (DefaultLimit, MaxLimit).
+func (d *DB) ListConversations(ctx context.Context, owner, cursor string, limit int) ([]rag.Conversation, string, error) {
 	after, ok, err := decodeCursor(cursor, "c")
 	if err != nil {
 		return nil, "", wrap("list conversations", err)
 	}
 	limit = clampLimit(limit)
-	query := `SELECT id, title, created_at, updated_at FROM conversations `
+	query := `SELECT id, owner_id, title, created_at, updated_at FROM conversations WHERE `
 	args := []any{limit + 1}
-	if ok {
-		query += `WHERE (updated_at, id) < ($2, $3) `
-		args = append(args, d.ts(after.at), after.id)
+	if owner != rag.AnyOwner {
+		args = append(args, owner)
+		query += fmt.Sprintf(`owner_id = $%d AND `, len(args))
 	}
+	if ok {
+		args = append(args, d.ts(after.at), after.id)
+		query += fmt.Sprintf(`(updated_at, id) < ($%d, $%d) AND `, len(args)-1, len(args))
+	}
+	query += `TRUE `
 	query += `ORDER BY updated_at DESC, id DESC LIMIT $1`
 	rows, err := d.sql.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -208,7 +216,7 @@ func (d *DB) ListConversations(ctx context.Context, cursor string, limit int) ([
 	var convs []rag.Conversation
 	for rows.Next() {
 		var c rag.Conversation
-		if err := rows.Scan(&c.ID, &c.Title, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}); err != nil {
+		if err := rows.Scan(&c.ID, &c.Owner, &c.Title, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}); err != nil {
 			return nil, "", wrap("list conversations", err)
 		}
 		convs = append(convs, c)
@@ -229,8 +237,8 @@ func (d *DB) ListConversations(ctx context.Context, cursor string, limit int) ([
 // first; an unknown id is a NotFound error for field "id".
 func (d *DB) Conversation(ctx context.Context, id string) (rag.Conversation, []rag.Message, error) {
 	c := rag.Conversation{ID: id}
-	err := d.sql.QueryRowContext(ctx, `SELECT title, created_at, updated_at FROM conversations WHERE id = $1`, id).
-		Scan(&c.Title, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+	err := d.sql.QueryRowContext(ctx, `SELECT owner_id, title, created_at, updated_at FROM conversations WHERE id = $1`, id).
+		Scan(&c.Owner, &c.Title, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		err = rag.NotFound("id", "no conversation with id %q", id)
 	}
@@ -242,6 +250,17 @@ func (d *DB) Conversation(ctx context.Context, id string) (rag.Conversation, []r
 		return rag.Conversation{}, nil, wrap("conversation", err)
 	}
 	return c, msgs, nil
+}
+
+// ConversationOwner returns the id of the user who owns the conversation
+// ("" for one of open mode); an unknown id is a NotFound error for field "id".
+func (d *DB) ConversationOwner(ctx context.Context, id string) (string, error) {
+	var owner string
+	err := d.sql.QueryRowContext(ctx, `SELECT owner_id FROM conversations WHERE id = $1`, id).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = rag.NotFound("id", "no conversation with id %q", id)
+	}
+	return owner, wrap("conversation owner", err)
 }
 
 // DeleteConversation removes the conversation and its messages; an unknown

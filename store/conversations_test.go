@@ -22,7 +22,7 @@ var ignoreTimes = cmpopts.IgnoreFields(rag.Message{}, "CreatedAt")
 func turn(t *testing.T, db *store.DB, convID, question string) rag.Turn {
 	t.Helper()
 	ctx := context.Background()
-	tr, err := db.BeginTurn(ctx, convID, question, "run-"+question)
+	tr, err := db.BeginTurn(ctx, "", convID, question, "run-"+question)
 	if err != nil {
 		t.Fatalf("BeginTurn(%q): %v", question, err)
 	}
@@ -37,7 +37,7 @@ func TestBeginAndFinishTurn(t *testing.T) {
 	eachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		question := "  What is   SSE, and why does ragchat stream answers with it instead of WebSockets?  "
-		tr, err := db.BeginTurn(ctx, "", question, "run-1")
+		tr, err := db.BeginTurn(ctx, "", "", question, "run-1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestBeginAndFinishTurn(t *testing.T) {
 		}
 
 		// The next turn sees the first one as history.
-		tr2, err := db.BeginTurn(ctx, tr.ConversationID, "and its memory use?", "run-2")
+		tr2, err := db.BeginTurn(ctx, "", tr.ConversationID, "and its memory use?", "run-2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func TestHistoryLimit(t *testing.T) {
 		for i := 1; i < 30; i++ {
 			turn(t, db, id, fmt.Sprint("q", i))
 		}
-		tr, err := db.BeginTurn(context.Background(), id, "last", "r")
+		tr, err := db.BeginTurn(context.Background(), "", id, "last", "r")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,12 +121,12 @@ func TestTurnBadInput(t *testing.T) {
 	eachDialect(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		for _, q := range []string{"", " \n ", "a\x00b", "\xff"} {
-			_, err := db.BeginTurn(ctx, "", q, "r")
+			_, err := db.BeginTurn(ctx, "", "", q, "r")
 			wantField(t, err, rag.ErrInvalid, "message")
 		}
-		_, err := db.BeginTurn(ctx, "no-such-conversation", "hello", "r")
+		_, err := db.BeginTurn(ctx, "", "no-such-conversation", "hello", "r")
 		wantField(t, err, rag.ErrNotFound, "conversation_id")
-		if convs, _, err := db.ListConversations(ctx, "", 0); err != nil || len(convs) != 0 {
+		if convs, _, err := db.ListConversations(ctx, "", "", 0); err != nil || len(convs) != 0 {
 			t.Fatalf("conversations after bad input = %v, %v; want none", convs, err)
 		}
 
@@ -144,14 +144,14 @@ func TestMarkInterrupted(t *testing.T) {
 		done := turn(t, db, "", "finished")
 		var open []rag.Turn
 		for _, conv := range []string{done.ConversationID, ""} {
-			tr, err := db.BeginTurn(ctx, conv, "cut short", "r")
+			tr, err := db.BeginTurn(ctx, "", conv, "cut short", "r")
 			if err != nil {
 				t.Fatal(err)
 			}
 			open = append(open, tr)
 		}
 		// A run still live on another instance keeps its placeholder.
-		live, err := db.BeginTurn(ctx, "", "still running elsewhere", "live-run")
+		live, err := db.BeginTurn(ctx, "", "", "still running elsewhere", "live-run")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +198,7 @@ func TestListAndDeleteConversations(t *testing.T) {
 		list := func(limit int) (titles []string, pages int) {
 			cursor := ""
 			for {
-				page, next, err := db.ListConversations(ctx, cursor, limit)
+				page, next, err := db.ListConversations(ctx, "", cursor, limit)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -225,7 +225,7 @@ func TestListAndDeleteConversations(t *testing.T) {
 			t.Errorf("one page %v differs from pages %v", all, titles)
 		}
 		for _, bad := range []string{"%%%", "YzowMTp4", "YzotMTp4", "YzoxOg", docCursor(t, db)} {
-			_, _, err := db.ListConversations(ctx, bad, 2)
+			_, _, err := db.ListConversations(ctx, "", bad, 2)
 			wantField(t, err, rag.ErrInvalid, "cursor")
 		}
 
@@ -235,7 +235,7 @@ func TestListAndDeleteConversations(t *testing.T) {
 		_, _, err := db.Conversation(ctx, ids[2])
 		wantField(t, err, rag.ErrNotFound, "id")
 		wantField(t, db.DeleteConversation(ctx, ids[2]), rag.ErrNotFound, "id")
-		_, err = db.BeginTurn(ctx, ids[2], "still there?", "r")
+		_, err = db.BeginTurn(ctx, "", ids[2], "still there?", "r")
 		wantField(t, err, rag.ErrNotFound, "conversation_id")
 		if titles, _ := list(10); len(titles) != 4 {
 			t.Errorf("%d conversations after delete, want 4", len(titles))
@@ -267,7 +267,7 @@ func TestBeginTurnConcurrent(t *testing.T) {
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Go(func() { turns[i], errs[i] = db.BeginTurn(ctx, id, fmt.Sprint("q", i), fmt.Sprint("r", i)) })
+			wg.Go(func() { turns[i], errs[i] = db.BeginTurn(ctx, "", id, fmt.Sprint("q", i), fmt.Sprint("r", i)) })
 		}
 		wg.Wait()
 		for i, err := range errs {

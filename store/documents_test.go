@@ -332,11 +332,11 @@ func TestListAndDeleteDocuments(t *testing.T) {
 func conversationCursor(t *testing.T, db *store.DB) string {
 	t.Helper()
 	for range 2 {
-		if _, err := db.BeginTurn(context.Background(), "", "q", "r"); err != nil {
+		if _, err := db.BeginTurn(context.Background(), "", "", "q", "r"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, next, err := db.ListConversations(context.Background(), "", 1)
+	_, next, err := db.ListConversations(context.Background(), "", "", 1)
 	if err != nil || next == "" {
 		t.Fatalf("ListConversations = %q, %v; want a next cursor", next, err)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // latestVersion is the number of the newest migration in migrations/*/.
-const latestVersion = 2
+const latestVersion = 3
 
 // eachDialect runs fn as a parallel subtest per dialect, each on a fresh,
 // migrated store. This is the conformance suite: every test below holds for

@@ -58,6 +58,24 @@ func (e ChatRequestLang) Valid() bool {
 	}
 }
 
+// Defines values for CreateUserRequestRole.
+const (
+	CreateUserRequestRoleAdmin  CreateUserRequestRole = "admin"
+	CreateUserRequestRoleMember CreateUserRequestRole = "member"
+)
+
+// Valid indicates whether the value is a known member of the CreateUserRequestRole enum.
+func (e CreateUserRequestRole) Valid() bool {
+	switch e {
+	case CreateUserRequestRoleAdmin:
+		return true
+	case CreateUserRequestRoleMember:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DoneFinishReason.
 const (
 	DoneFinishReasonLength  DoneFinishReason = "length"
@@ -129,16 +147,16 @@ func (e HealthStatus) Valid() bool {
 
 // Defines values for MessageRole.
 const (
-	Assistant MessageRole = "assistant"
-	User      MessageRole = "user"
+	MessageRoleAssistant MessageRole = "assistant"
+	MessageRoleUser      MessageRole = "user"
 )
 
 // Valid indicates whether the value is a known member of the MessageRole enum.
 func (e MessageRole) Valid() bool {
 	switch e {
-	case Assistant:
+	case MessageRoleAssistant:
 		return true
-	case User:
+	case MessageRoleUser:
 		return true
 	default:
 		return false
@@ -325,6 +343,24 @@ func (e TokenEventType) Valid() bool {
 	}
 }
 
+// Defines values for UserRole.
+const (
+	UserRoleAdmin  UserRole = "admin"
+	UserRoleMember UserRole = "member"
+)
+
+// Valid indicates whether the value is a known member of the UserRole enum.
+func (e UserRole) Valid() bool {
+	switch e {
+	case UserRoleAdmin:
+		return true
+	case UserRoleMember:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ChatStreamParamsLang.
 const (
 	ChatStreamParamsLangEn ChatStreamParamsLang = "en"
@@ -341,6 +377,30 @@ func (e ChatStreamParamsLang) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// APIKey defines model for APIKey.
+type APIKey struct {
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	Id         string     `json:"id"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	Name       string     `json:"name"`
+
+	// Prefix The key's first characters, to recognise it.
+	Prefix    string     `json:"prefix"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	Scopes    []string   `json:"scopes"`
+	UserId    string     `json:"user_id"`
+}
+
+// AuthStatus defines model for AuthStatus.
+type AuthStatus struct {
+	// Open Open mode: the server listens on loopback and has no user yet, so every route works without credentials.
+	Open bool `json:"open"`
+
+	// SetupRequired No user exists yet: the first admin is made through POST /api/v1/auth/setup with the one-time token serve printed.
+	SetupRequired bool `json:"setup_required"`
 }
 
 // ChatAnswer defines model for ChatAnswer.
@@ -420,6 +480,33 @@ type ConversationList struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// CreateKeyRequest defines model for CreateKeyRequest.
+type CreateKeyRequest struct {
+	// ExpiresAt When the key stops working; never when omitted.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// Name Example: nightly eval
+	Name *string `json:"name,omitempty"`
+
+	// Scopes chat (default), documents:write, admin; only admins may hold the last two.
+	//
+	// Example: ["chat"]
+	Scopes *[]string `json:"scopes,omitempty"`
+}
+
+// CreateUserRequest defines model for CreateUserRequest.
+type CreateUserRequest struct {
+	// Email Example: bo@example.com
+	Email string `json:"email"`
+
+	// Password Example: correct horse battery
+	Password string                 `json:"password"`
+	Role     *CreateUserRequestRole `json:"role,omitempty"`
+}
+
+// CreateUserRequestRole defines model for CreateUserRequest.Role.
+type CreateUserRequestRole string
+
 // Document defines model for Document.
 type Document struct {
 	ChunkCount  int64     `json:"chunk_count"`
@@ -498,6 +585,33 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// KeyList defines model for KeyList.
+type KeyList struct {
+	Keys []APIKey `json:"keys"`
+}
+
+// LoginRequest defines model for LoginRequest.
+type LoginRequest struct {
+	// Email Example: ana@example.com
+	Email string `json:"email"`
+
+	// Password Example: correct horse battery
+	Password string `json:"password"`
+}
+
+// Me defines model for Me.
+type Me struct {
+	// KeyId Set when the request used an API key.
+	KeyId *string `json:"key_id,omitempty"`
+
+	// Open Open mode (no user; the other fields are empty).
+	Open bool `json:"open"`
+
+	// Scopes What this credential may do: chat, documents:write, admin.
+	Scopes []string `json:"scopes"`
+	User   *User    `json:"user,omitempty"`
+}
+
 // Message defines model for Message.
 type Message struct {
 	Content      string        `json:"content"`
@@ -516,6 +630,14 @@ type MessageRole string
 
 // MessageStatus defines model for Message.Status.
 type MessageStatus string
+
+// NewKey defines model for NewKey.
+type NewKey struct {
+	Key APIKey `json:"key"`
+
+	// Secret The API key: send it as Authorization: Bearer <secret>. Only its hash is stored; it cannot be shown again.
+	Secret string `json:"secret"`
+}
 
 // Passage defines model for Passage.
 type Passage struct {
@@ -601,6 +723,20 @@ type SearchRequestMode string
 // SearchResults defines model for SearchResults.
 type SearchResults struct {
 	Passages []Passage `json:"passages"`
+}
+
+// SetupRequest defines model for SetupRequest.
+type SetupRequest struct {
+	// Email Example: admin@example.com
+	Email string `json:"email"`
+
+	// Password Example: correct horse battery
+	Password string `json:"password"`
+
+	// Token The one-time setup token printed by serve.
+	//
+	// Example: q3V0...
+	Token string `json:"token"`
 }
 
 // Source defines model for Source.
@@ -697,11 +833,44 @@ type TokenEvent struct {
 // TokenEventType defines model for TokenEvent.Type.
 type TokenEventType string
 
+// UpdateUserRequest defines model for UpdateUserRequest.
+type UpdateUserRequest struct {
+	// Disabled true ends the user's sessions and stops their keys at once; false enables the account again.
+	Disabled *bool `json:"disabled,omitempty"`
+
+	// Password A new password; the user's sessions end.
+	Password *string `json:"password,omitempty"`
+}
+
 // Usage defines model for Usage.
 type Usage struct {
 	CompletionTokens int64 `json:"completion_tokens"`
 	PromptTokens     int64 `json:"prompt_tokens"`
 	TotalTokens      int64 `json:"total_tokens"`
+}
+
+// User defines model for User.
+type User struct {
+	CreatedAt  time.Time           `json:"created_at"`
+	Disabled   bool                `json:"disabled"`
+	DisabledAt *time.Time          `json:"disabled_at,omitempty"`
+	Email      openapi_types.Email `json:"email"`
+	Id         string              `json:"id"`
+	Role       UserRole            `json:"role"`
+}
+
+// UserRole defines model for User.Role.
+type UserRole string
+
+// UserList defines model for UserList.
+type UserList struct {
+	Users []User `json:"users"`
+}
+
+// AuthLogoutParams defines parameters for AuthLogout.
+type AuthLogoutParams struct {
+	// RagchatSession The session to end.
+	RagchatSession *string `form:"ragchat_session,omitempty" json:"ragchat_session,omitempty"`
 }
 
 // ChatRunEventsParams defines parameters for ChatRunEvents.
@@ -742,6 +911,9 @@ type ListConversationsParams struct {
 	// Cursor next_cursor of the previous page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *int64  `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// All Every user's conversations, not only the caller's: admins, when the server runs with --admin-read-conversations (403 otherwise).
+	All *bool `form:"all,omitempty" json:"all,omitempty"`
 }
 
 // ListDocumentsParams defines parameters for ListDocuments.
@@ -766,6 +938,18 @@ type UploadDocumentMultipartBody struct {
 	Url *string `json:"url,omitempty"`
 }
 
+// ListKeysParams defines parameters for ListKeys.
+type ListKeysParams struct {
+	// All Every user's keys (admins only).
+	All *bool `form:"all,omitempty" json:"all,omitempty"`
+}
+
+// AuthLoginJSONRequestBody defines body for AuthLogin for application/json ContentType.
+type AuthLoginJSONRequestBody = LoginRequest
+
+// AuthSetupJSONRequestBody defines body for AuthSetup for application/json ContentType.
+type AuthSetupJSONRequestBody = SetupRequest
+
 // ChatJSONRequestBody defines body for Chat for application/json ContentType.
 type ChatJSONRequestBody = ChatRequest
 
@@ -778,8 +962,17 @@ type AddDocumentJSONRequestBody = DocumentInput
 // UploadDocumentMultipartRequestBody defines body for UploadDocument for multipart/form-data ContentType.
 type UploadDocumentMultipartRequestBody UploadDocumentMultipartBody
 
+// CreateKeyJSONRequestBody defines body for CreateKey for application/json ContentType.
+type CreateKeyJSONRequestBody = CreateKeyRequest
+
 // SearchJSONRequestBody defines body for Search for application/json ContentType.
 type SearchJSONRequestBody = SearchRequest
+
+// CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
+type CreateUserJSONRequestBody = CreateUserRequest
+
+// UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
+type UpdateUserJSONRequestBody = UpdateUserRequest
 
 // AsStartEvent returns the union data inside the ChatEvent as a StartEvent
 func (t ChatEvent) AsStartEvent() (StartEvent, error) {
@@ -1100,9 +1293,66 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// AuthLoginWithBody Sign in
+	//
+	// Checks email and password and sets the session cookie. Any failure is the same 401; repeated failures for an account or from an address are refused for a while with 429 and Retry-After.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/auth/login (the `AuthLogin` operationId).
+	AuthLoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthLogin Sign in
+	//
+	// Checks email and password and sets the session cookie. Any failure is the same 401; repeated failures for an account or from an address are refused for a while with 429 and Retry-After.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/auth/login (the `AuthLogin` operationId).
+	AuthLogin(ctx context.Context, body AuthLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthLogout Sign out
+	//
+	// Ends the session of the cookie (in the database, at once) and clears the cookie. Always 204.
+	//
+	// Corresponds with POST /api/v1/auth/logout (the `AuthLogout` operationId).
+	AuthLogout(ctx context.Context, params *AuthLogoutParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthMe Who am I
+	//
+	// The account and scopes of the request's credential; in open mode, `open` and no user.
+	//
+	// Corresponds with GET /api/v1/auth/me (the `AuthMe` operationId).
+	AuthMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthSetupWithBody Make the first admin
+	//
+	// With the one-time token `ragchat serve` printed while no user exists: creates the first account, an admin, and signs it in. Conversations made in open mode become theirs. The token works once; a wrong or used one is 401.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/auth/setup (the `AuthSetup` operationId).
+	AuthSetupWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthSetup Make the first admin
+	//
+	// With the one-time token `ragchat serve` printed while no user exists: creates the first account, an admin, and signs it in. Conversations made in open mode become theirs. The token works once; a wrong or used one is 401.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/auth/setup (the `AuthSetup` operationId).
+	AuthSetup(ctx context.Context, body AuthSetupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AuthStatus How to sign in
+	//
+	// Whether the server is in open mode (loopback, no user: no credentials needed) and whether the first admin still has to be made.
+	//
+	// Corresponds with GET /api/v1/auth/status (the `AuthStatus` operationId).
+	AuthStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ChatWithBody Ask a question, get the whole answer (REST fallback)
 	//
-	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
+	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume. Needs scope `chat`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1111,7 +1361,7 @@ type ClientInterface interface {
 
 	// Chat Ask a question, get the whole answer (REST fallback)
 	//
-	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
+	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume. Needs scope `chat`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1120,28 +1370,28 @@ type ClientInterface interface {
 
 	// ChatRunEvents Follow or resume a run
 	//
-	// Streams a run's events from its log (another tab, another client, or a resume after a dropped connection), then follows it live until done or error. Same format as /api/v1/chat/stream.
+	// Streams a run's events from its log (another tab, another client, or a resume after a dropped connection), then follows it live until done or error. Same format as /api/v1/chat/stream. Needs scope `chat`.
 	//
 	// Corresponds with GET /api/v1/chat/runs/{run_id}/events (the `ChatRunEvents` operationId).
 	ChatRunEvents(ctx context.Context, runId string, params *ChatRunEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChatRunStop Stop generating
 	//
-	// Cancels the run and its upstream language-model request. The partial answer is kept; the stream ends with done, finish_reason "stopped". Stopping a finished run changes nothing.
+	// Cancels the run and its upstream language-model request. The partial answer is kept; the stream ends with done, finish_reason "stopped". Stopping a finished run changes nothing. Needs scope `chat`.
 	//
 	// Corresponds with POST /api/v1/chat/runs/{run_id}/stop (the `ChatRunStop` operationId).
 	ChatRunStop(ctx context.Context, runId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChatStream Ask a question, stream the answer (EventSource)
 	//
-	// Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+	// Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 	//
 	// Corresponds with GET /api/v1/chat/stream (the `ChatStream` operationId).
 	ChatStream(ctx context.Context, params *ChatStreamParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChatStreamPostWithBody Ask a question with a JSON body, stream the answer
 	//
-	// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+	// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1150,7 +1400,7 @@ type ClientInterface interface {
 
 	// ChatStreamPost Ask a question with a JSON body, stream the answer
 	//
-	// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+	// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1159,35 +1409,35 @@ type ClientInterface interface {
 
 	// ListConversations List conversations, newest first
 	//
-	// One page of conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422.
+	// One page of the caller's conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422. Needs scope `chat`.
 	//
 	// Corresponds with GET /api/v1/conversations (the `ListConversations` operationId).
 	ListConversations(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteConversation Delete a conversation and its messages
 	//
-	// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation.
+	// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation or it is another user's (admins may delete anyone's). Needs scope `chat`.
 	//
 	// Corresponds with DELETE /api/v1/conversations/{id} (the `DeleteConversation` operationId).
 	DeleteConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetConversation Get a conversation with its messages
 	//
-	// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation.
+	// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation, or it is another user's (admins may read them only when the server runs with --admin-read-conversations). Needs scope `chat`.
 	//
 	// Corresponds with GET /api/v1/conversations/{id} (the `GetConversation` operationId).
 	GetConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDocuments List documents, newest first
 	//
-	// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page.
+	// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. Needs scope `chat`.
 	//
 	// Corresponds with GET /api/v1/documents (the `ListDocuments` operationId).
 	ListDocuments(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddDocumentWithBody Add a document from text
 	//
-	// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload.
+	// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload. Needs scope `documents:write`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1196,7 +1446,7 @@ type ClientInterface interface {
 
 	// AddDocument Add a document from text
 	//
-	// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload.
+	// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload. Needs scope `documents:write`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1205,7 +1455,7 @@ type ClientInterface interface {
 
 	// UploadDocumentWithBody Add a document from a file
 	//
-	// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once.
+	// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once. Needs scope `documents:write`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1214,21 +1464,53 @@ type ClientInterface interface {
 
 	// DeleteDocument Delete a document and its chunks from the index
 	//
-	// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document.
+	// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document. Needs scope `documents:write`.
 	//
 	// Corresponds with DELETE /api/v1/documents/{id} (the `DeleteDocument` operationId).
 	DeleteDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDocument Get a document (without its text)
 	//
-	// The document's title, source, content type, text hash and chunk count. 404 when there is no such document.
+	// The document's title, source, content type, text hash and chunk count. 404 when there is no such document. Needs scope `chat`.
 	//
 	// Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 	GetDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListKeys List API keys
+	//
+	// The caller's keys, newest first (never the keys themselves); `all=true` lists every user's (admins). Needs scope `admin` when called with an API key (sessions may).
+	//
+	// Corresponds with GET /api/v1/keys (the `ListKeys` operationId).
+	ListKeys(ctx context.Context, params *ListKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateKeyWithBody Make an API key
+	//
+	// Makes a key for the caller. The key (`secret`) is in this answer only; the server keeps a keyed hash. Members may hold scope chat only. Needs scope `admin` when called with an API key (sessions may).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/keys (the `CreateKey` operationId).
+	CreateKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateKey Make an API key
+	//
+	// Makes a key for the caller. The key (`secret`) is in this answer only; the server keeps a keyed hash. Members may hold scope chat only. Needs scope `admin` when called with an API key (sessions may).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/keys (the `CreateKey` operationId).
+	CreateKey(ctx context.Context, body CreateKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeKey Revoke an API key
+	//
+	// The key stops working at once. Admins may revoke anyone's key; another user's key is 404 for members. Needs scope `admin` when called with an API key (sessions may).
+	//
+	// Corresponds with DELETE /api/v1/keys/{id} (the `RevokeKey` operationId).
+	RevokeKey(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SearchWithBody Retrieve passages only (debugging, evaluation)
 	//
-	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422. Needs scope `chat`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1237,12 +1519,55 @@ type ClientInterface interface {
 
 	// Search Retrieve passages only (debugging, evaluation)
 	//
-	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422. Needs scope `chat`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/search (the `Search` operationId).
 	Search(ctx context.Context, body SearchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListUsers List accounts
+	//
+	// Every account, oldest first. Needs scope `admin`.
+	//
+	// Corresponds with GET /api/v1/users (the `ListUsers` operationId).
+	ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateUserWithBody Add an account
+	//
+	// Adds a local account (role member unless given). An email already taken is 409. Needs scope `admin`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
+	CreateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateUser Add an account
+	//
+	// Adds a local account (role member unless given). An email already taken is 409. Needs scope `admin`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
+	CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateUserWithBody Disable, enable or reset an account
+	//
+	// Disabling ends the user's sessions and stops their API keys at once; a new password ends their sessions. Needs scope `admin`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+	UpdateUserWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateUser Disable, enable or reset an account
+	//
+	// Disabling ends the user's sessions and stops their API keys at once; a new password ends their sessions. Needs scope `admin`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+	UpdateUser(ctx context.Context, id string, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Healthz Liveness: the process serves requests
 	//
@@ -1259,9 +1584,136 @@ type ClientInterface interface {
 	Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// AuthLoginWithBody Sign in
+//
+// Checks email and password and sets the session cookie. Any failure is the same 401; repeated failures for an account or from an address are refused for a while with 429 and Retry-After.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/auth/login (the `AuthLogin` operationId).
+func (c *Client) AuthLoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthLoginRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthLogin Sign in
+//
+// Checks email and password and sets the session cookie. Any failure is the same 401; repeated failures for an account or from an address are refused for a while with 429 and Retry-After.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/auth/login (the `AuthLogin` operationId).
+func (c *Client) AuthLogin(ctx context.Context, body AuthLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthLoginRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthLogout Sign out
+//
+// Ends the session of the cookie (in the database, at once) and clears the cookie. Always 204.
+//
+// Corresponds with POST /api/v1/auth/logout (the `AuthLogout` operationId).
+func (c *Client) AuthLogout(ctx context.Context, params *AuthLogoutParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthLogoutRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthMe Who am I
+//
+// The account and scopes of the request's credential; in open mode, `open` and no user.
+//
+// Corresponds with GET /api/v1/auth/me (the `AuthMe` operationId).
+func (c *Client) AuthMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthSetupWithBody Make the first admin
+//
+// With the one-time token `ragchat serve` printed while no user exists: creates the first account, an admin, and signs it in. Conversations made in open mode become theirs. The token works once; a wrong or used one is 401.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/auth/setup (the `AuthSetup` operationId).
+func (c *Client) AuthSetupWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthSetupRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthSetup Make the first admin
+//
+// With the one-time token `ragchat serve` printed while no user exists: creates the first account, an admin, and signs it in. Conversations made in open mode become theirs. The token works once; a wrong or used one is 401.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/auth/setup (the `AuthSetup` operationId).
+func (c *Client) AuthSetup(ctx context.Context, body AuthSetupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthSetupRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AuthStatus How to sign in
+//
+// Whether the server is in open mode (loopback, no user: no credentials needed) and whether the first admin still has to be made.
+//
+// Corresponds with GET /api/v1/auth/status (the `AuthStatus` operationId).
+func (c *Client) AuthStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthStatusRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ChatWithBody Ask a question, get the whole answer (REST fallback)
 //
-// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
+// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume. Needs scope `chat`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1280,7 +1732,7 @@ func (c *Client) ChatWithBody(ctx context.Context, contentType string, body io.R
 
 // Chat Ask a question, get the whole answer (REST fallback)
 //
-// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
+// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume. Needs scope `chat`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1299,7 +1751,7 @@ func (c *Client) Chat(ctx context.Context, body ChatJSONRequestBody, reqEditors 
 
 // ChatRunEvents Follow or resume a run
 //
-// Streams a run's events from its log (another tab, another client, or a resume after a dropped connection), then follows it live until done or error. Same format as /api/v1/chat/stream.
+// Streams a run's events from its log (another tab, another client, or a resume after a dropped connection), then follows it live until done or error. Same format as /api/v1/chat/stream. Needs scope `chat`.
 //
 // Corresponds with GET /api/v1/chat/runs/{run_id}/events (the `ChatRunEvents` operationId).
 func (c *Client) ChatRunEvents(ctx context.Context, runId string, params *ChatRunEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1316,7 +1768,7 @@ func (c *Client) ChatRunEvents(ctx context.Context, runId string, params *ChatRu
 
 // ChatRunStop Stop generating
 //
-// Cancels the run and its upstream language-model request. The partial answer is kept; the stream ends with done, finish_reason "stopped". Stopping a finished run changes nothing.
+// Cancels the run and its upstream language-model request. The partial answer is kept; the stream ends with done, finish_reason "stopped". Stopping a finished run changes nothing. Needs scope `chat`.
 //
 // Corresponds with POST /api/v1/chat/runs/{run_id}/stop (the `ChatRunStop` operationId).
 func (c *Client) ChatRunStop(ctx context.Context, runId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1333,7 +1785,7 @@ func (c *Client) ChatRunStop(ctx context.Context, runId string, reqEditors ...Re
 
 // ChatStream Ask a question, stream the answer (EventSource)
 //
-// Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+// Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 //
 // Corresponds with GET /api/v1/chat/stream (the `ChatStream` operationId).
 func (c *Client) ChatStream(ctx context.Context, params *ChatStreamParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1350,7 +1802,7 @@ func (c *Client) ChatStream(ctx context.Context, params *ChatStreamParams, reqEd
 
 // ChatStreamPostWithBody Ask a question with a JSON body, stream the answer
 //
-// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1369,7 +1821,7 @@ func (c *Client) ChatStreamPostWithBody(ctx context.Context, params *ChatStreamP
 
 // ChatStreamPost Ask a question with a JSON body, stream the answer
 //
-// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1388,7 +1840,7 @@ func (c *Client) ChatStreamPost(ctx context.Context, params *ChatStreamPostParam
 
 // ListConversations List conversations, newest first
 //
-// One page of conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422.
+// One page of the caller's conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422. Needs scope `chat`.
 //
 // Corresponds with GET /api/v1/conversations (the `ListConversations` operationId).
 func (c *Client) ListConversations(ctx context.Context, params *ListConversationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1405,7 +1857,7 @@ func (c *Client) ListConversations(ctx context.Context, params *ListConversation
 
 // DeleteConversation Delete a conversation and its messages
 //
-// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation.
+// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation or it is another user's (admins may delete anyone's). Needs scope `chat`.
 //
 // Corresponds with DELETE /api/v1/conversations/{id} (the `DeleteConversation` operationId).
 func (c *Client) DeleteConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1422,7 +1874,7 @@ func (c *Client) DeleteConversation(ctx context.Context, id string, reqEditors .
 
 // GetConversation Get a conversation with its messages
 //
-// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation.
+// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation, or it is another user's (admins may read them only when the server runs with --admin-read-conversations). Needs scope `chat`.
 //
 // Corresponds with GET /api/v1/conversations/{id} (the `GetConversation` operationId).
 func (c *Client) GetConversation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1439,7 +1891,7 @@ func (c *Client) GetConversation(ctx context.Context, id string, reqEditors ...R
 
 // ListDocuments List documents, newest first
 //
-// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page.
+// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. Needs scope `chat`.
 //
 // Corresponds with GET /api/v1/documents (the `ListDocuments` operationId).
 func (c *Client) ListDocuments(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1456,7 +1908,7 @@ func (c *Client) ListDocuments(ctx context.Context, params *ListDocumentsParams,
 
 // AddDocumentWithBody Add a document from text
 //
-// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload.
+// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload. Needs scope `documents:write`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1475,7 +1927,7 @@ func (c *Client) AddDocumentWithBody(ctx context.Context, contentType string, bo
 
 // AddDocument Add a document from text
 //
-// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload.
+// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload. Needs scope `documents:write`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1494,7 +1946,7 @@ func (c *Client) AddDocument(ctx context.Context, body AddDocumentJSONRequestBod
 
 // UploadDocumentWithBody Add a document from a file
 //
-// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once.
+// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once. Needs scope `documents:write`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1513,7 +1965,7 @@ func (c *Client) UploadDocumentWithBody(ctx context.Context, contentType string,
 
 // DeleteDocument Delete a document and its chunks from the index
 //
-// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document.
+// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document. Needs scope `documents:write`.
 //
 // Corresponds with DELETE /api/v1/documents/{id} (the `DeleteDocument` operationId).
 func (c *Client) DeleteDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1530,7 +1982,7 @@ func (c *Client) DeleteDocument(ctx context.Context, id string, reqEditors ...Re
 
 // GetDocument Get a document (without its text)
 //
-// The document's title, source, content type, text hash and chunk count. 404 when there is no such document.
+// The document's title, source, content type, text hash and chunk count. 404 when there is no such document. Needs scope `chat`.
 //
 // Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 func (c *Client) GetDocument(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1545,9 +1997,81 @@ func (c *Client) GetDocument(ctx context.Context, id string, reqEditors ...Reque
 	return c.Client.Do(req)
 }
 
+// ListKeys List API keys
+//
+// The caller's keys, newest first (never the keys themselves); `all=true` lists every user's (admins). Needs scope `admin` when called with an API key (sessions may).
+//
+// Corresponds with GET /api/v1/keys (the `ListKeys` operationId).
+func (c *Client) ListKeys(ctx context.Context, params *ListKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListKeysRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateKeyWithBody Make an API key
+//
+// Makes a key for the caller. The key (`secret`) is in this answer only; the server keeps a keyed hash. Members may hold scope chat only. Needs scope `admin` when called with an API key (sessions may).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/keys (the `CreateKey` operationId).
+func (c *Client) CreateKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateKey Make an API key
+//
+// Makes a key for the caller. The key (`secret`) is in this answer only; the server keeps a keyed hash. Members may hold scope chat only. Needs scope `admin` when called with an API key (sessions may).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/keys (the `CreateKey` operationId).
+func (c *Client) CreateKey(ctx context.Context, body CreateKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateKeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeKey Revoke an API key
+//
+// The key stops working at once. Admins may revoke anyone's key; another user's key is 404 for members. Needs scope `admin` when called with an API key (sessions may).
+//
+// Corresponds with DELETE /api/v1/keys/{id} (the `RevokeKey` operationId).
+func (c *Client) RevokeKey(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeKeyRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SearchWithBody Retrieve passages only (debugging, evaluation)
 //
-// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422. Needs scope `chat`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1566,13 +2090,106 @@ func (c *Client) SearchWithBody(ctx context.Context, contentType string, body io
 
 // Search Retrieve passages only (debugging, evaluation)
 //
-// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422. Needs scope `chat`.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/search (the `Search` operationId).
 func (c *Client) Search(ctx context.Context, body SearchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListUsers List accounts
+//
+// Every account, oldest first. Needs scope `admin`.
+//
+// Corresponds with GET /api/v1/users (the `ListUsers` operationId).
+func (c *Client) ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUsersRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateUserWithBody Add an account
+//
+// Adds a local account (role member unless given). An email already taken is 409. Needs scope `admin`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
+func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUserRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateUser Add an account
+//
+// Adds a local account (role member unless given). An email already taken is 409. Needs scope `admin`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
+func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateUserRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateUserWithBody Disable, enable or reset an account
+//
+// Disabling ends the user's sessions and stops their API keys at once; a new password ends their sessions. Needs scope `admin`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+func (c *Client) UpdateUserWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateUser Disable, enable or reset an account
+//
+// Disabling ends the user's sessions and stops their API keys at once; a new password ends their sessions. Needs scope `admin`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+func (c *Client) UpdateUser(ctx context.Context, id string, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1615,6 +2232,184 @@ func (c *Client) Readyz(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewAuthLoginRequest calls the generic AuthLogin builder with application/json body
+func NewAuthLoginRequest(server string, body AuthLoginJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAuthLoginRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAuthLoginRequestWithBody constructs an http.Request for the AuthLogin method, with any body, and a specified content type
+func NewAuthLoginRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/login")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAuthLogoutRequest constructs an http.Request for the AuthLogout method
+func NewAuthLogoutRequest(server string, params *AuthLogoutParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.RagchatSession != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "ragchat_session", *params.RagchatSession, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "ragchat_session",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
+// NewAuthMeRequest constructs an http.Request for the AuthMe method
+func NewAuthMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAuthSetupRequest calls the generic AuthSetup builder with application/json body
+func NewAuthSetupRequest(server string, body AuthSetupJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAuthSetupRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAuthSetupRequestWithBody constructs an http.Request for the AuthSetup method, with any body, and a specified content type
+func NewAuthSetupRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/setup")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAuthStatusRequest constructs an http.Request for the AuthStatus method
+func NewAuthStatusRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewChatRequest calls the generic Chat builder with application/json body
@@ -1963,6 +2758,18 @@ func NewListConversationsRequest(server string, params *ListConversationsParams)
 
 		}
 
+		if params.All != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "all", *params.All, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -2248,6 +3055,134 @@ func NewGetDocumentRequest(server string, id string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListKeysRequest constructs an http.Request for the ListKeys method
+func NewListKeysRequest(server string, params *ListKeysParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/keys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.All != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "all", *params.All, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateKeyRequest calls the generic CreateKey builder with application/json body
+func NewCreateKeyRequest(server string, body CreateKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateKeyRequestWithBody constructs an http.Request for the CreateKey method, with any body, and a specified content type
+func NewCreateKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/keys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRevokeKeyRequest constructs an http.Request for the RevokeKey method
+func NewRevokeKeyRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/keys/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewSearchRequest calls the generic Search builder with application/json body
 func NewSearchRequest(server string, body SearchJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2279,6 +3214,120 @@ func NewSearchRequestWithBody(server string, contentType string, body io.Reader)
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListUsersRequest constructs an http.Request for the ListUsers method
+func NewListUsersRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateUserRequest calls the generic CreateUser builder with application/json body
+func NewCreateUserRequest(server string, body CreateUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateUserRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateUserRequestWithBody constructs an http.Request for the CreateUser method, with any body, and a specified content type
+func NewCreateUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateUserRequest calls the generic UpdateUser builder with application/json body
+func NewUpdateUserRequest(server string, id string, body UpdateUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateUserRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateUserRequestWithBody constructs an http.Request for the UpdateUser method, with any body, and a specified content type
+func NewUpdateUserRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -2386,9 +3435,72 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// AuthLoginWithBodyWithResponse Sign in
+	//
+	// Checks email and password and sets the session cookie. Any failure is the same 401; repeated failures for an account or from an address are refused for a while with 429 and Retry-After.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/login (the `AuthLogin` operationId).
+	AuthLoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthLoginResult, error)
+
+	// AuthLoginWithResponse Sign in
+	//
+	// Checks email and password and sets the session cookie. Any failure is the same 401; repeated failures for an account or from an address are refused for a while with 429 and Retry-After.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/login (the `AuthLogin` operationId).
+	AuthLoginWithResponse(ctx context.Context, body AuthLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*AuthLoginResult, error)
+
+	// AuthLogoutWithResponse Sign out
+	//
+	// Ends the session of the cookie (in the database, at once) and clears the cookie. Always 204.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/logout (the `AuthLogout` operationId).
+	AuthLogoutWithResponse(ctx context.Context, params *AuthLogoutParams, reqEditors ...RequestEditorFn) (*AuthLogoutResult, error)
+
+	// AuthMeWithResponse Who am I
+	//
+	// The account and scopes of the request's credential; in open mode, `open` and no user.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/auth/me (the `AuthMe` operationId).
+	AuthMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AuthMeResult, error)
+
+	// AuthSetupWithBodyWithResponse Make the first admin
+	//
+	// With the one-time token `ragchat serve` printed while no user exists: creates the first account, an admin, and signs it in. Conversations made in open mode become theirs. The token works once; a wrong or used one is 401.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/setup (the `AuthSetup` operationId).
+	AuthSetupWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthSetupResult, error)
+
+	// AuthSetupWithResponse Make the first admin
+	//
+	// With the one-time token `ragchat serve` printed while no user exists: creates the first account, an admin, and signs it in. Conversations made in open mode become theirs. The token works once; a wrong or used one is 401.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/setup (the `AuthSetup` operationId).
+	AuthSetupWithResponse(ctx context.Context, body AuthSetupJSONRequestBody, reqEditors ...RequestEditorFn) (*AuthSetupResult, error)
+
+	// AuthStatusWithResponse How to sign in
+	//
+	// Whether the server is in open mode (loopback, no user: no credentials needed) and whether the first admin still has to be made.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/auth/status (the `AuthStatus` operationId).
+	AuthStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AuthStatusResult, error)
+
 	// ChatWithBodyWithResponse Ask a question, get the whole answer (REST fallback)
 	//
-	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
+	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume. Needs scope `chat`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2397,7 +3509,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChatWithResponse Ask a question, get the whole answer (REST fallback)
 	//
-	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
+	// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume. Needs scope `chat`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2406,7 +3518,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChatRunEventsWithResponse Follow or resume a run
 	//
-	// Streams a run's events from its log (another tab, another client, or a resume after a dropped connection), then follows it live until done or error. Same format as /api/v1/chat/stream.
+	// Streams a run's events from its log (another tab, another client, or a resume after a dropped connection), then follows it live until done or error. Same format as /api/v1/chat/stream. Needs scope `chat`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2415,7 +3527,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChatRunStopWithResponse Stop generating
 	//
-	// Cancels the run and its upstream language-model request. The partial answer is kept; the stream ends with done, finish_reason "stopped". Stopping a finished run changes nothing.
+	// Cancels the run and its upstream language-model request. The partial answer is kept; the stream ends with done, finish_reason "stopped". Stopping a finished run changes nothing. Needs scope `chat`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2424,7 +3536,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChatStreamWithResponse Ask a question, stream the answer (EventSource)
 	//
-	// Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+	// Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2433,7 +3545,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChatStreamPostWithBodyWithResponse Ask a question with a JSON body, stream the answer
 	//
-	// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+	// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2442,7 +3554,7 @@ type ClientWithResponsesInterface interface {
 
 	// ChatStreamPostWithResponse Ask a question with a JSON body, stream the answer
 	//
-	// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+	// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2451,7 +3563,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListConversationsWithResponse List conversations, newest first
 	//
-	// One page of conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422.
+	// One page of the caller's conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422. Needs scope `chat`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2460,7 +3572,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteConversationWithResponse Delete a conversation and its messages
 	//
-	// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation.
+	// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation or it is another user's (admins may delete anyone's). Needs scope `chat`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2469,7 +3581,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetConversationWithResponse Get a conversation with its messages
 	//
-	// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation.
+	// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation, or it is another user's (admins may read them only when the server runs with --admin-read-conversations). Needs scope `chat`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2478,7 +3590,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListDocumentsWithResponse List documents, newest first
 	//
-	// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page.
+	// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. Needs scope `chat`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2487,7 +3599,7 @@ type ClientWithResponsesInterface interface {
 
 	// AddDocumentWithBodyWithResponse Add a document from text
 	//
-	// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload.
+	// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload. Needs scope `documents:write`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2496,7 +3608,7 @@ type ClientWithResponsesInterface interface {
 
 	// AddDocumentWithResponse Add a document from text
 	//
-	// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload.
+	// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload. Needs scope `documents:write`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2505,7 +3617,7 @@ type ClientWithResponsesInterface interface {
 
 	// UploadDocumentWithBodyWithResponse Add a document from a file
 	//
-	// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once.
+	// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once. Needs scope `documents:write`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2514,7 +3626,7 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteDocumentWithResponse Delete a document and its chunks from the index
 	//
-	// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document.
+	// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document. Needs scope `documents:write`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2523,16 +3635,52 @@ type ClientWithResponsesInterface interface {
 
 	// GetDocumentWithResponse Get a document (without its text)
 	//
-	// The document's title, source, content type, text hash and chunk count. 404 when there is no such document.
+	// The document's title, source, content type, text hash and chunk count. 404 when there is no such document. Needs scope `chat`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 	GetDocumentWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetDocumentResult, error)
 
+	// ListKeysWithResponse List API keys
+	//
+	// The caller's keys, newest first (never the keys themselves); `all=true` lists every user's (admins). Needs scope `admin` when called with an API key (sessions may).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/keys (the `ListKeys` operationId).
+	ListKeysWithResponse(ctx context.Context, params *ListKeysParams, reqEditors ...RequestEditorFn) (*ListKeysResult, error)
+
+	// CreateKeyWithBodyWithResponse Make an API key
+	//
+	// Makes a key for the caller. The key (`secret`) is in this answer only; the server keeps a keyed hash. Members may hold scope chat only. Needs scope `admin` when called with an API key (sessions may).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/keys (the `CreateKey` operationId).
+	CreateKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateKeyResult, error)
+
+	// CreateKeyWithResponse Make an API key
+	//
+	// Makes a key for the caller. The key (`secret`) is in this answer only; the server keeps a keyed hash. Members may hold scope chat only. Needs scope `admin` when called with an API key (sessions may).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/keys (the `CreateKey` operationId).
+	CreateKeyWithResponse(ctx context.Context, body CreateKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateKeyResult, error)
+
+	// RevokeKeyWithResponse Revoke an API key
+	//
+	// The key stops working at once. Admins may revoke anyone's key; another user's key is 404 for members. Needs scope `admin` when called with an API key (sessions may).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/keys/{id} (the `RevokeKey` operationId).
+	RevokeKeyWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RevokeKeyResult, error)
+
 	// SearchWithBodyWithResponse Retrieve passages only (debugging, evaluation)
 	//
-	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422. Needs scope `chat`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2541,12 +3689,57 @@ type ClientWithResponsesInterface interface {
 
 	// SearchWithResponse Retrieve passages only (debugging, evaluation)
 	//
-	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
+	// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422. Needs scope `chat`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/search (the `Search` operationId).
 	SearchWithResponse(ctx context.Context, body SearchJSONRequestBody, reqEditors ...RequestEditorFn) (*SearchResult, error)
+
+	// ListUsersWithResponse List accounts
+	//
+	// Every account, oldest first. Needs scope `admin`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/users (the `ListUsers` operationId).
+	ListUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListUsersResult, error)
+
+	// CreateUserWithBodyWithResponse Add an account
+	//
+	// Adds a local account (role member unless given). An email already taken is 409. Needs scope `admin`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
+	CreateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResult, error)
+
+	// CreateUserWithResponse Add an account
+	//
+	// Adds a local account (role member unless given). An email already taken is 409. Needs scope `admin`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
+	CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResult, error)
+
+	// UpdateUserWithBodyWithResponse Disable, enable or reset an account
+	//
+	// Disabling ends the user's sessions and stops their API keys at once; a new password ends their sessions. Needs scope `admin`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+	UpdateUserWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResult, error)
+
+	// UpdateUserWithResponse Disable, enable or reset an account
+	//
+	// Disabling ends the user's sessions and stops their API keys at once; a new password ends their sessions. Needs scope `admin`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+	UpdateUserWithResponse(ctx context.Context, id string, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResult, error)
 
 	// HealthzWithResponse Liveness: the process serves requests
 	//
@@ -2567,6 +3760,351 @@ type ClientWithResponsesInterface interface {
 	ReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReadyzResult, error)
 }
 
+// AuthLoginResult200Headers the declared response headers of an HTTP 200 response for AuthLogin
+type AuthLoginResult200Headers struct {
+	SetCookie *string
+}
+
+type AuthLoginResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Me
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AuthLoginResult200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AuthLoginResult) GetJSON200() *Me {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AuthLoginResult) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AuthLoginResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AuthLoginResult) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AuthLoginResult) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AuthLoginResult) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AuthLoginResult) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AuthLoginResult) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthLoginResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthLoginResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthLoginResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthLoginResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AuthLogoutResult204Headers the declared response headers of an HTTP 204 response for AuthLogout
+type AuthLogoutResult204Headers struct {
+	SetCookie *string
+}
+
+type AuthLogoutResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *AuthLogoutResult204Headers
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AuthLogoutResult) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthLogoutResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthLogoutResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthLogoutResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthLogoutResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AuthMeResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Me
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AuthMeResult) GetJSON200() *Me {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AuthMeResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AuthMeResult) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthMeResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthMeResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthMeResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthMeResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AuthSetupResult201Headers the declared response headers of an HTTP 201 response for AuthSetup
+type AuthSetupResult201Headers struct {
+	SetCookie *string
+}
+
+type AuthSetupResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Me
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *AuthSetupResult201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AuthSetupResult) GetJSON201() *Me {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AuthSetupResult) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AuthSetupResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AuthSetupResult) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AuthSetupResult) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AuthSetupResult) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AuthSetupResult) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AuthSetupResult) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthSetupResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthSetupResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthSetupResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthSetupResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AuthStatusResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthStatus
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AuthStatusResult) GetJSON200() *AuthStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r AuthStatusResult) GetApplicationproblemJSONDefault() *Problem {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthStatusResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthStatusResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthStatusResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthStatusResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ChatResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2574,6 +4112,8 @@ type ChatResult struct {
 	JSON200 *ChatAnswer
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -2600,6 +4140,11 @@ func (r ChatResult) GetJSON200() *ChatAnswer {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ChatResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChatResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -2682,6 +4227,8 @@ type ChatRunEventsResult struct {
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -2697,6 +4244,11 @@ type ChatRunEventsResult struct {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ChatRunEventsResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChatRunEventsResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -2753,6 +4305,8 @@ type ChatRunStopResult struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *StopResult
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -2764,6 +4318,11 @@ type ChatRunStopResult struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ChatRunStopResult) GetJSON200() *StopResult {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChatRunStopResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -2821,6 +4380,8 @@ type ChatStreamResult struct {
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -2836,6 +4397,11 @@ type ChatStreamResult struct {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ChatStreamResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChatStreamResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -2898,6 +4464,8 @@ type ChatStreamPostResult struct {
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -2917,6 +4485,11 @@ type ChatStreamPostResult struct {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ChatStreamPostResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChatStreamPostResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -2983,6 +4556,8 @@ type ListConversationsResult struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ConversationList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -2992,6 +4567,11 @@ type ListConversationsResult struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListConversationsResult) GetJSON200() *ConversationList {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListConversationsResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -3036,12 +4616,19 @@ func (r ListConversationsResult) ContentType() string {
 type DeleteConversationResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteConversationResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -3093,6 +4680,8 @@ type GetConversationResult struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ConversationDetail
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -3104,6 +4693,11 @@ type GetConversationResult struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetConversationResult) GetJSON200() *ConversationDetail {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetConversationResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -3155,6 +4749,8 @@ type ListDocumentsResult struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *DocumentList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -3164,6 +4760,11 @@ type ListDocumentsResult struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListDocumentsResult) GetJSON200() *DocumentList {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListDocumentsResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -3214,6 +4815,10 @@ type AddDocumentResult struct {
 	JSON201 *Document
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -3239,6 +4844,16 @@ func (r AddDocumentResult) GetJSON201() *Document {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r AddDocumentResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddDocumentResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddDocumentResult) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -3304,6 +4919,10 @@ type UploadDocumentResult struct {
 	JSON201 *Document
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
 	ApplicationproblemJSON408 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -3331,6 +4950,16 @@ func (r UploadDocumentResult) GetJSON201() *Document {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r UploadDocumentResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadDocumentResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadDocumentResult) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
@@ -3395,12 +5024,26 @@ func (r UploadDocumentResult) ContentType() string {
 type DeleteDocumentResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteDocumentResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteDocumentResult) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -3452,6 +5095,8 @@ type GetDocumentResult struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Document
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -3463,6 +5108,11 @@ type GetDocumentResult struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetDocumentResult) GetJSON200() *Document {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetDocumentResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -3509,6 +5159,234 @@ func (r GetDocumentResult) ContentType() string {
 	return ""
 }
 
+type ListKeysResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KeyList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListKeysResult) GetJSON200() *KeyList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListKeysResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListKeysResult) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListKeysResult) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListKeysResult) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListKeysResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListKeysResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListKeysResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListKeysResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateKeyResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *NewKey
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateKeyResult) GetJSON201() *NewKey {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateKeyResult) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateKeyResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateKeyResult) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateKeyResult) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateKeyResult) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateKeyResult) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateKeyResult) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateKeyResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateKeyResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateKeyResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateKeyResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeKeyResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RevokeKeyResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RevokeKeyResult) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RevokeKeyResult) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RevokeKeyResult) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RevokeKeyResult) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeKeyResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeKeyResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeKeyResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeKeyResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SearchResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3516,6 +5394,8 @@ type SearchResult struct {
 	JSON200 *SearchResults
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -3536,6 +5416,11 @@ func (r SearchResult) GetJSON200() *SearchResults {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r SearchResult) GetApplicationproblemJSON400() *Problem {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SearchResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -3586,6 +5471,262 @@ func (r SearchResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SearchResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListUsersResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListUsersResult) GetJSON200() *UserList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListUsersResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListUsersResult) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListUsersResult) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListUsersResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListUsersResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListUsersResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListUsersResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateUserResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *User
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateUserResult) GetJSON201() *User {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateUserResult) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateUserResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateUserResult) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateUserResult) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateUserResult) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateUserResult) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateUserResult) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateUserResult) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateUserResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateUserResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateUserResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateUserResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateUserResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateUserResult) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateUserResult) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateUserResult) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateUserResult) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateUserResult) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateUserResult) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateUserResult) GetApplicationproblemJSON415() *Problem {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateUserResult) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateUserResult) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateUserResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateUserResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateUserResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateUserResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3695,9 +5836,114 @@ func (r ReadyzResult) ContentType() string {
 	return ""
 }
 
+// AuthLoginWithBodyWithResponse Sign in
+//
+// Checks email and password and sets the session cookie. Any failure is the same 401; repeated failures for an account or from an address are refused for a while with 429 and Retry-After.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/login (the `AuthLogin` operationId).
+func (c *ClientWithResponses) AuthLoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthLoginResult, error) {
+	rsp, err := c.AuthLoginWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthLoginResult(rsp)
+}
+
+// AuthLoginWithResponse Sign in
+//
+// Checks email and password and sets the session cookie. Any failure is the same 401; repeated failures for an account or from an address are refused for a while with 429 and Retry-After.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/login (the `AuthLogin` operationId).
+func (c *ClientWithResponses) AuthLoginWithResponse(ctx context.Context, body AuthLoginJSONRequestBody, reqEditors ...RequestEditorFn) (*AuthLoginResult, error) {
+	rsp, err := c.AuthLogin(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthLoginResult(rsp)
+}
+
+// AuthLogoutWithResponse Sign out
+//
+// Ends the session of the cookie (in the database, at once) and clears the cookie. Always 204.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/logout (the `AuthLogout` operationId).
+func (c *ClientWithResponses) AuthLogoutWithResponse(ctx context.Context, params *AuthLogoutParams, reqEditors ...RequestEditorFn) (*AuthLogoutResult, error) {
+	rsp, err := c.AuthLogout(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthLogoutResult(rsp)
+}
+
+// AuthMeWithResponse Who am I
+//
+// The account and scopes of the request's credential; in open mode, `open` and no user.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/auth/me (the `AuthMe` operationId).
+func (c *ClientWithResponses) AuthMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AuthMeResult, error) {
+	rsp, err := c.AuthMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthMeResult(rsp)
+}
+
+// AuthSetupWithBodyWithResponse Make the first admin
+//
+// With the one-time token `ragchat serve` printed while no user exists: creates the first account, an admin, and signs it in. Conversations made in open mode become theirs. The token works once; a wrong or used one is 401.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/setup (the `AuthSetup` operationId).
+func (c *ClientWithResponses) AuthSetupWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AuthSetupResult, error) {
+	rsp, err := c.AuthSetupWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthSetupResult(rsp)
+}
+
+// AuthSetupWithResponse Make the first admin
+//
+// With the one-time token `ragchat serve` printed while no user exists: creates the first account, an admin, and signs it in. Conversations made in open mode become theirs. The token works once; a wrong or used one is 401.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/setup (the `AuthSetup` operationId).
+func (c *ClientWithResponses) AuthSetupWithResponse(ctx context.Context, body AuthSetupJSONRequestBody, reqEditors ...RequestEditorFn) (*AuthSetupResult, error) {
+	rsp, err := c.AuthSetup(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthSetupResult(rsp)
+}
+
+// AuthStatusWithResponse How to sign in
+//
+// Whether the server is in open mode (loopback, no user: no credentials needed) and whether the first admin still has to be made.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/auth/status (the `AuthStatus` operationId).
+func (c *ClientWithResponses) AuthStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AuthStatusResult, error) {
+	rsp, err := c.AuthStatus(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthStatusResult(rsp)
+}
+
 // ChatWithBodyWithResponse Ask a question, get the whole answer (REST fallback)
 //
-// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
+// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume. Needs scope `chat`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3712,7 +5958,7 @@ func (c *ClientWithResponses) ChatWithBodyWithResponse(ctx context.Context, cont
 
 // ChatWithResponse Ask a question, get the whole answer (REST fallback)
 //
-// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume.
+// For clients without EventSource: runs the same pipeline and returns the complete answer with its sources. A failing language model gives 502, 503 or 504. A client that disconnects before the answer is complete stops it (the partial answer is kept in the conversation, status stopped), since it cannot resume. Needs scope `chat`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3727,7 +5973,7 @@ func (c *ClientWithResponses) ChatWithResponse(ctx context.Context, body ChatJSO
 
 // ChatRunEventsWithResponse Follow or resume a run
 //
-// Streams a run's events from its log (another tab, another client, or a resume after a dropped connection), then follows it live until done or error. Same format as /api/v1/chat/stream.
+// Streams a run's events from its log (another tab, another client, or a resume after a dropped connection), then follows it live until done or error. Same format as /api/v1/chat/stream. Needs scope `chat`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3742,7 +5988,7 @@ func (c *ClientWithResponses) ChatRunEventsWithResponse(ctx context.Context, run
 
 // ChatRunStopWithResponse Stop generating
 //
-// Cancels the run and its upstream language-model request. The partial answer is kept; the stream ends with done, finish_reason "stopped". Stopping a finished run changes nothing.
+// Cancels the run and its upstream language-model request. The partial answer is kept; the stream ends with done, finish_reason "stopped". Stopping a finished run changes nothing. Needs scope `chat`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3757,7 +6003,7 @@ func (c *ClientWithResponses) ChatRunStopWithResponse(ctx context.Context, runId
 
 // ChatStreamWithResponse Ask a question, stream the answer (EventSource)
 //
-// Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+// Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3772,7 +6018,7 @@ func (c *ClientWithResponses) ChatStreamWithResponse(ctx context.Context, params
 
 // ChatStreamPostWithBodyWithResponse Ask a question with a JSON body, stream the answer
 //
-// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3787,7 +6033,7 @@ func (c *ClientWithResponses) ChatStreamPostWithBodyWithResponse(ctx context.Con
 
 // ChatStreamPostWithResponse Ask a question with a JSON body, stream the answer
 //
-// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end).
+// The same stream as GET /api/v1/chat/stream, for clients that send JSON (long questions, custom headers). Streams the answer as Server-Sent Events. Every event's `data` is one JSON object `{"type", "content"}` (start, status, sources, token..., then done or error); there are no `event:` lines, so `EventSource.onmessage` receives all of them. Every event has an `id` of the form `<run_id>:<seq>`: a reconnect that sends `Last-Event-ID` continues the same run after that event, from the run's log, without asking the language model again; a reconnect after the run has ended gets 204, which stops EventSource. Comment lines (`: ping`) every 15 s keep idle connections open. Clients should close the stream on `done` or `error`; a stream that ends without either was cut and must be resumed with `Last-Event-ID` (over HTTP/1.1 the body is chunked, so a cut is an error, never a clean end). Needs scope `chat`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3802,7 +6048,7 @@ func (c *ClientWithResponses) ChatStreamPostWithResponse(ctx context.Context, pa
 
 // ListConversationsWithResponse List conversations, newest first
 //
-// One page of conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422.
+// One page of the caller's conversations, newest first. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. A malformed cursor is 422. Needs scope `chat`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3817,7 +6063,7 @@ func (c *ClientWithResponses) ListConversationsWithResponse(ctx context.Context,
 
 // DeleteConversationWithResponse Delete a conversation and its messages
 //
-// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation.
+// Deletes the conversation and its messages for good; 204 on success, 404 when there is no such conversation or it is another user's (admins may delete anyone's). Needs scope `chat`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3832,7 +6078,7 @@ func (c *ClientWithResponses) DeleteConversationWithResponse(ctx context.Context
 
 // GetConversationWithResponse Get a conversation with its messages
 //
-// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation.
+// The conversation and all its messages in order: questions, and answers with their sources and status (streaming, complete, stopped, error). 404 when there is no such conversation, or it is another user's (admins may read them only when the server runs with --admin-read-conversations). Needs scope `chat`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3847,7 +6093,7 @@ func (c *ClientWithResponses) GetConversationWithResponse(ctx context.Context, i
 
 // ListDocumentsWithResponse List documents, newest first
 //
-// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page.
+// One page of documents, newest first, without their text. Pass the returned `next_cursor` as `cursor` for the next page; it is absent on the last page. Needs scope `chat`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3862,7 +6108,7 @@ func (c *ClientWithResponses) ListDocumentsWithResponse(ctx context.Context, par
 
 // AddDocumentWithBodyWithResponse Add a document from text
 //
-// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload.
+// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload. Needs scope `documents:write`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3877,7 +6123,7 @@ func (c *ClientWithResponses) AddDocumentWithBodyWithResponse(ctx context.Contex
 
 // AddDocumentWithResponse Add a document from text
 //
-// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload.
+// Chunks, embeds and indexes the text. The same text again returns the existing document with 200; a new text at the same source replaces the old version. 201 when created. Files (Markdown, text, HTML, PDF) go to POST /api/v1/documents/upload. Needs scope `documents:write`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3892,7 +6138,7 @@ func (c *ClientWithResponses) AddDocumentWithResponse(ctx context.Context, body 
 
 // UploadDocumentWithBodyWithResponse Add a document from a file
 //
-// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once.
+// multipart/form-data with a `file` part: Markdown (.md, .markdown, text/markdown), plain text (.txt, .text, text/plain), HTML (.html, .htm, text/html), PDF (.pdf, application/pdf). The text is extracted (HTML without scripts and styles, headings kept; the PDF text layer) and then added as by add-document: 201 when created, 200 with the existing document when the same text was already there. 413 over the upload limit or a per-document cap (PDF pages, characters, chunks, decoded PDF content), 415 for other types, 422 when the file has no text, cannot be read (a corrupt PDF) or takes longer than the extraction budget, 408 when the body is not received within the upload read timeout, 503 with Retry-After while the server already reads as many uploads as it allows at once. Needs scope `documents:write`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3907,7 +6153,7 @@ func (c *ClientWithResponses) UploadDocumentWithBodyWithResponse(ctx context.Con
 
 // DeleteDocumentWithResponse Delete a document and its chunks from the index
 //
-// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document.
+// Removes the document and its chunks from the database and the search index, so later answers cannot cite it. 204 on success, 404 when there is no such document. Needs scope `documents:write`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3922,7 +6168,7 @@ func (c *ClientWithResponses) DeleteDocumentWithResponse(ctx context.Context, id
 
 // GetDocumentWithResponse Get a document (without its text)
 //
-// The document's title, source, content type, text hash and chunk count. 404 when there is no such document.
+// The document's title, source, content type, text hash and chunk count. 404 when there is no such document. Needs scope `chat`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3935,9 +6181,69 @@ func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id st
 	return ParseGetDocumentResult(rsp)
 }
 
+// ListKeysWithResponse List API keys
+//
+// The caller's keys, newest first (never the keys themselves); `all=true` lists every user's (admins). Needs scope `admin` when called with an API key (sessions may).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/keys (the `ListKeys` operationId).
+func (c *ClientWithResponses) ListKeysWithResponse(ctx context.Context, params *ListKeysParams, reqEditors ...RequestEditorFn) (*ListKeysResult, error) {
+	rsp, err := c.ListKeys(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListKeysResult(rsp)
+}
+
+// CreateKeyWithBodyWithResponse Make an API key
+//
+// Makes a key for the caller. The key (`secret`) is in this answer only; the server keeps a keyed hash. Members may hold scope chat only. Needs scope `admin` when called with an API key (sessions may).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/keys (the `CreateKey` operationId).
+func (c *ClientWithResponses) CreateKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateKeyResult, error) {
+	rsp, err := c.CreateKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateKeyResult(rsp)
+}
+
+// CreateKeyWithResponse Make an API key
+//
+// Makes a key for the caller. The key (`secret`) is in this answer only; the server keeps a keyed hash. Members may hold scope chat only. Needs scope `admin` when called with an API key (sessions may).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/keys (the `CreateKey` operationId).
+func (c *ClientWithResponses) CreateKeyWithResponse(ctx context.Context, body CreateKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateKeyResult, error) {
+	rsp, err := c.CreateKey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateKeyResult(rsp)
+}
+
+// RevokeKeyWithResponse Revoke an API key
+//
+// The key stops working at once. Admins may revoke anyone's key; another user's key is 404 for members. Needs scope `admin` when called with an API key (sessions may).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/keys/{id} (the `RevokeKey` operationId).
+func (c *ClientWithResponses) RevokeKeyWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RevokeKeyResult, error) {
+	rsp, err := c.RevokeKey(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeKeyResult(rsp)
+}
+
 // SearchWithBodyWithResponse Retrieve passages only (debugging, evaluation)
 //
-// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422. Needs scope `chat`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3952,7 +6258,7 @@ func (c *ClientWithResponses) SearchWithBodyWithResponse(ctx context.Context, co
 
 // SearchWithResponse Retrieve passages only (debugging, evaluation)
 //
-// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422.
+// Runs retrieval alone, without the language model: the passages a question would be answered from, best first, with their scores. `mode` picks hybrid (default), bm25 or vector retrieval. `query` is at most as long as a question (--max-message-chars, 4000 characters by default); longer is 422. Needs scope `chat`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3963,6 +6269,81 @@ func (c *ClientWithResponses) SearchWithResponse(ctx context.Context, body Searc
 		return nil, err
 	}
 	return ParseSearchResult(rsp)
+}
+
+// ListUsersWithResponse List accounts
+//
+// Every account, oldest first. Needs scope `admin`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/users (the `ListUsers` operationId).
+func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListUsersResult, error) {
+	rsp, err := c.ListUsers(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListUsersResult(rsp)
+}
+
+// CreateUserWithBodyWithResponse Add an account
+//
+// Adds a local account (role member unless given). An email already taken is 409. Needs scope `admin`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
+func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResult, error) {
+	rsp, err := c.CreateUserWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateUserResult(rsp)
+}
+
+// CreateUserWithResponse Add an account
+//
+// Adds a local account (role member unless given). An email already taken is 409. Needs scope `admin`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
+func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResult, error) {
+	rsp, err := c.CreateUser(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateUserResult(rsp)
+}
+
+// UpdateUserWithBodyWithResponse Disable, enable or reset an account
+//
+// Disabling ends the user's sessions and stops their API keys at once; a new password ends their sessions. Needs scope `admin`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResult, error) {
+	rsp, err := c.UpdateUserWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateUserResult(rsp)
+}
+
+// UpdateUserWithResponse Disable, enable or reset an account
+//
+// Disabling ends the user's sessions and stops their API keys at once; a new password ends their sessions. Needs scope `admin`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, id string, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResult, error) {
+	rsp, err := c.UpdateUser(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateUserResult(rsp)
 }
 
 // HealthzWithResponse Liveness: the process serves requests
@@ -3995,6 +6376,297 @@ func (c *ClientWithResponses) ReadyzWithResponse(ctx context.Context, reqEditors
 	return ParseReadyzResult(rsp)
 }
 
+// ParseAuthLoginResult parses an HTTP response from a AuthLoginWithResponse call
+func ParseAuthLoginResult(rsp *http.Response) (*AuthLoginResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthLoginResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Me
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AuthLoginResult200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAuthLogoutResult parses an HTTP response from a AuthLogoutWithResponse call
+func ParseAuthLogoutResult(rsp *http.Response) (*AuthLogoutResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthLogoutResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers AuthLogoutResult204Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers204 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAuthMeResult parses an HTTP response from a AuthMeWithResponse call
+func ParseAuthMeResult(rsp *http.Response) (*AuthMeResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthMeResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Me
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAuthSetupResult parses an HTTP response from a AuthSetupWithResponse call
+func ParseAuthSetupResult(rsp *http.Response) (*AuthSetupResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthSetupResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Me
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers AuthSetupResult201Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAuthStatusResult parses an HTTP response from a AuthStatusWithResponse call
+func ParseAuthStatusResult(rsp *http.Response) (*AuthStatusResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthStatusResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseChatResult parses an HTTP response from a ChatWithResponse call
 func ParseChatResult(rsp *http.Response) (*ChatResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4022,6 +6694,13 @@ func ParseChatResult(rsp *http.Response) (*ChatResult, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
@@ -4108,6 +6787,13 @@ func ParseChatRunEventsResult(rsp *http.Response) (*ChatRunEventsResult, error) 
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4182,6 +6868,13 @@ func ParseChatRunStopResult(rsp *http.Response) (*ChatRunStopResult, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4231,6 +6924,13 @@ func ParseChatStreamResult(rsp *http.Response) (*ChatStreamResult, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
@@ -4308,6 +7008,13 @@ func ParseChatStreamPostResult(rsp *http.Response) (*ChatStreamPostResult, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
@@ -4397,6 +7104,13 @@ func ParseListConversationsResult(rsp *http.Response) (*ListConversationsResult,
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4432,6 +7146,13 @@ func ParseDeleteConversationResult(rsp *http.Response) (*DeleteConversationResul
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
@@ -4480,6 +7201,13 @@ func ParseGetConversationResult(rsp *http.Response) (*GetConversationResult, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4526,6 +7254,13 @@ func ParseListDocumentsResult(rsp *http.Response) (*ListDocumentsResult, error) 
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
@@ -4580,6 +7315,20 @@ func ParseAddDocumentResult(rsp *http.Response) (*AddDocumentResult, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
@@ -4656,6 +7405,20 @@ func ParseUploadDocumentResult(rsp *http.Response) (*UploadDocumentResult, error
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4720,6 +7483,20 @@ func ParseDeleteDocumentResult(rsp *http.Response) (*DeleteDocumentResult, error
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4766,6 +7543,199 @@ func ParseGetDocumentResult(rsp *http.Response) (*GetDocumentResult, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListKeysResult parses an HTTP response from a ListKeysWithResponse call
+func ParseListKeysResult(rsp *http.Response) (*ListKeysResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListKeysResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KeyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateKeyResult parses an HTTP response from a CreateKeyWithResponse call
+func ParseCreateKeyResult(rsp *http.Response) (*CreateKeyResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateKeyResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest NewKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeKeyResult parses an HTTP response from a RevokeKeyWithResponse call
+func ParseRevokeKeyResult(rsp *http.Response) (*RevokeKeyResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeKeyResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest Problem
@@ -4821,6 +7791,13 @@ func ParseSearchResult(rsp *http.Response) (*SearchResult, error) {
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4855,6 +7832,217 @@ func ParseSearchResult(rsp *http.Response) (*SearchResult, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListUsersResult parses an HTTP response from a ListUsersWithResponse call
+func ParseListUsersResult(rsp *http.Response) (*ListUsersResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListUsersResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateUserResult parses an HTTP response from a CreateUserWithResponse call
+func ParseCreateUserResult(rsp *http.Response) (*CreateUserResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateUserResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateUserResult parses an HTTP response from a UpdateUserWithResponse call
+func ParseUpdateUserResult(rsp *http.Response) (*UpdateUserResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateUserResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
 
 	}
 

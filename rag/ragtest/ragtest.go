@@ -207,29 +207,42 @@ func TokensThenFail(err error, tokens ...string) func(context.Context, rag.Gener
 type Conversations struct {
 	mu        sync.Mutex
 	convs     map[string][]rag.Message
+	owners    map[string]string
 	finished  map[string]rag.Message
 	FinishErr error
 }
 
 // BeginTurn implements rag.Conversations.
-func (c *Conversations) BeginTurn(_ context.Context, convID, question, runID string) (rag.Turn, error) {
+func (c *Conversations) BeginTurn(_ context.Context, owner, convID, question, runID string) (rag.Turn, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.convs == nil {
-		c.convs = map[string][]rag.Message{}
+		c.convs, c.owners = map[string][]rag.Message{}, map[string]string{}
 	}
 	if convID == "" {
 		convID = rag.NewID()
 		c.convs[convID] = nil
+		c.owners[convID] = owner
 	}
 	history, ok := c.convs[convID]
-	if !ok {
+	if !ok || c.owners[convID] != owner {
 		return rag.Turn{}, rag.NotFound("conversation_id", "no conversation %q", convID)
 	}
 	user := rag.Message{ID: rag.NewID(), ConversationID: convID, Role: rag.RoleUser, Content: question, Status: rag.StatusComplete, CreatedAt: time.Now()}
 	asst := rag.Message{ID: rag.NewID(), ConversationID: convID, Role: rag.RoleAssistant, Status: rag.StatusStreaming, RunID: runID, CreatedAt: time.Now()}
 	c.convs[convID] = append(append([]rag.Message(nil), history...), user, asst)
 	return rag.Turn{ConversationID: convID, UserMessageID: user.ID, AssistantMessageID: asst.ID, History: history}, nil
+}
+
+// ConversationOwner returns the owner of a conversation begun here.
+func (c *Conversations) ConversationOwner(_ context.Context, id string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	owner, ok := c.owners[id]
+	if !ok {
+		return "", rag.NotFound("id", "no conversation %q", id)
+	}
+	return owner, nil
 }
 
 // FinishTurn implements rag.Conversations.
